@@ -1,0 +1,188 @@
+/*
+ * nm_engine.c - one emulated no-MMU process: create, lock, truncate checks, figures.
+ */
+#include "nm_core.h"
+#include "nm_os.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* ptraced processes never get VM_MAYOVERLAY, so their R/O private maps are never shared */
+static bool started_traced(void)
+{
+	char buf[2048];
+	long fd = nm_os_openat(AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	long n = nm_os_read((int)fd, buf, sizeof(buf) - 1);
+	nm_os_close((int)fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	const char *t = strstr(buf, "TracerPid:");
+	if (!t)
+		return false;
+	for (t += 10; *t == ' ' || *t == '\t'; t++)
+		;
+	return *t != '0';
+}
+
+struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err)
+{
+	struct nm_engine *e = nm_os_table_alloc(sizeof(*e));
+	if (!e) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	e->cfg = *cfg;
+	e->host_page = (size_t)sysconf(_SC_PAGESIZE);
+	e->report_fd = 2;
+	pthread_mutex_init(&e->lock, NULL);
+	int r = nm_ram_init(&e->ram, cfg->ram_size, cfg->page_size, cfg->max_order, cfg->trim);
+	if (r == 0)
+		r = nm_tables_init(e);
+	if (r < 0) {
+		*err = -r;
+		nm_engine_destroy(e);
+		return NULL;
+	}
+	e->traced = started_traced();
+	return e;
+}
+
+void nm_engine_destroy(struct nm_engine *e)
+{
+	if (!e)
+		return;
+	nm_tables_fini(e);
+	nm_ram_fini(&e->ram);
+	nm_os_munmap((uintptr_t)e, sizeof(*e));
+}
+
+const struct nm_config *nm_engine_config(const struct nm_engine *e)
+{
+	return &e->cfg;
+}
+
+void nm_engine_lock(struct nm_engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+}
+
+/* Release the lock, then write what the call reported (see nm_report.c). */
+void nm_engine_unlock(struct nm_engine *e)
+{
+	pthread_mutex_unlock(&e->lock);
+	nm_report_flush(e);
+}
+
+void nm_engine_after_fork_child(struct nm_engine *e)
+{
+	pthread_mutex_init(&e->lock, NULL);
+}
+
+void nm_engine_set_report_fd(struct nm_engine *e, int fd)
+{
+	e->report_fd = fd;
+}
+
+unsigned long nm_engine_violations(const struct nm_engine *e)
+{
+	return e->violations;
+}
+
+unsigned long nm_engine_rule_count(const struct nm_engine *e, enum nm_rule r)
+{
+	return e->rule_counts[r];
+}
+
+int nm_engine_owns(const struct nm_engine *e, const void *p)
+{
+	return nm_ram_contains(&e->ram, (uintptr_t)p);
+}
+
+void nm_engine_ram_stats(struct nm_engine *e, struct nm_ram_stats *st)
+{
+	nm_engine_lock(e);
+	size_t ps = e->ram.page_size;
+	st->total = (size_t)e->ram.npages * ps;
+	st->free = e->ram.free_pages * ps;
+	st->used = st->total - st->free;
+	st->peak_used = e->ram.peak_used_pages * ps;
+	st->largest_free = nm_ram_largest_free(&e->ram);
+	st->mappings = e->vma_count;
+	nm_engine_unlock(e);
+}
+
+/*
+ * ftruncate on a memory file (ramfs_nommu_resize): shrinking below a live MAP_SHARED
+ * mapping is ETXTBSY (nommu_shrink_inode_mappings, RF14); growing from 0 allocates
+ * the pages contiguously, which is what lets MAP_SHARED work on the file later.
+ */
+static long truncate_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
+			    const struct stat *st, bool memfs, off_t len)
+{
+	if (!memfs || !S_ISREG(st->st_mode) || len < 0)
+		return 0;
+	size_t page = e->ram.page_size;
+	if (len < st->st_size) {
+		uint64_t low = (uint64_t)len >> e->ram.page_shift;
+		uint64_t high = ((uint64_t)st->st_size + page - 1) >> e->ram.page_shift;
+		bool mapped = false;
+		for (uint32_t i = 0; i < e->share_count && !mapped; i++) {
+			struct nm_region *rg = &e->regions[e->share[i]];
+			mapped = rg->dev == st->st_dev && rg->ino == st->st_ino;
+		}
+		/* only when the file has a shareable region is the full vma walk worth it */
+		for (uint32_t vi = 0; mapped && vi < e->vma_hw; vi++) {
+			struct nm_vma *v = &e->vmas[vi];
+			if (!v->live || !v->shared)
+				continue;
+			struct nm_region *rg = &e->regions[v->region];
+			uint64_t vlast = v->pgoff + ((v->end - v->start) >> e->ram.page_shift) - 1;
+			if (rg->dev == st->st_dev && rg->ino == st->st_ino && v->pgoff <= high && vlast >= low) {
+				if (nm_violation(e, NM_RULE_FTRUNCATE_MAPPED, s, call, -ETXTBSY) == NM_ACT_STRICT)
+					return -ETXTBSY;
+				break;
+			}
+		}
+	}
+	if (st->st_size == 0 && len > 0)
+		nm_contig_note(e, st->st_dev, st->st_ino, ((uint64_t)len + page - 1) >> e->ram.page_shift);
+	return 0;
+}
+
+static bool memfs_type(long f_type)
+{
+	return (unsigned long)f_type == 0x01021994 || (unsigned long)f_type == 0x858458f6;
+}
+
+long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t len)
+{
+	struct nm_call call = { NM_CALL_FTRUNCATE, { (uintptr_t)(long)fd, (uintptr_t)len }, NULL };
+	struct stat st;
+	struct statfs sfs;
+	if (nm_os_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || nm_os_fstatfs(fd, &sfs) < 0)
+		return nm_os_ftruncate(fd, len);
+	nm_engine_lock(e);
+	long r = truncate_locked(e, s, &call, &st, memfs_type(sfs.f_type), len);
+	if (r == 0)
+		r = nm_os_ftruncate(fd, len);
+	nm_engine_unlock(e);
+	return r;
+}
+
+long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path, off_t len)
+{
+	struct nm_call call = { NM_CALL_FTRUNCATE, { 0, (uintptr_t)len }, path };
+	struct stat st;
+	struct statfs sfs;
+	if (nm_os_stat(path, &st) < 0 || !S_ISREG(st.st_mode) || nm_os_statfs(path, &sfs) < 0)
+		return nm_os_truncate(path, len);
+	nm_engine_lock(e);
+	long r = truncate_locked(e, s, &call, &st, memfs_type(sfs.f_type), len);
+	if (r == 0)
+		r = nm_os_truncate(path, len);
+	nm_engine_unlock(e);
+	return r;
+}

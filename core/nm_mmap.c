@@ -1,0 +1,211 @@
+/*
+ * nm_mmap.c - mmap() as Linux 6.12 without an MMU answers it.
+ *
+ * The checks run in the kernel's order (arch entry, ksys_mmap_pgoff, then
+ * validate_mmap_request() and do_mmap() in mm/nommu.c); the first failing one wins.
+ * A check that is a no-MMU difference is a rule: the call gets the device's answer
+ * (strict) or desktop Linux's (report/off) and the difference is reported.
+ * Checks that desktop Linux makes too (len 0, bad fd...) just fail, unreported.
+ */
+#include "nm_core.h"
+#include "nm_os.h"
+#include <errno.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000
+#endif
+#define NM_TASK_SIZE ((uintptr_t)1 << 47)
+
+/*
+ * Allocate a region of `pages` pages of device RAM (do_mmap_private's allocation).
+ * On failure *rule says which device limit was hit.
+ */
+long nm_alloc_region(struct nm_engine *e, uint32_t pages, bool zero, uint32_t *ri_out, int *rule)
+{
+	uint32_t kept, pfn, ri;
+	if (nm_ram_order_for(pages) > e->ram.max_order) {
+		*rule = NM_RULE_MMAP_TOO_BIG;
+		return -ENOMEM;
+	}
+	pfn = nm_ram_alloc(&e->ram, pages, &kept);
+	if (pfn == NM_NONE) {
+		*rule = NM_RULE_MMAP_NO_MEMORY;
+		return -ENOMEM;
+	}
+	ri = nm_region_new(e);
+	if (ri == NM_NONE) {
+		nm_ram_free(&e->ram, pfn, kept);
+		*rule = NM_RULE_MMAP_NO_MEMORY;
+		return -ENOMEM;
+	}
+	struct nm_region *rg = &e->regions[ri];
+	rg->kind = NM_REGION_ANON;
+	rg->start = pfn;
+	rg->end = pfn + pages;
+	rg->top = pfn + kept;
+	/* only [start, end) is cleared: untrimmed slack keeps old bytes, as on the device */
+	if (zero)
+		nm_ram_zero(&e->ram, pfn, pages);
+	nm_ram_mark_dirty(&e->ram, pfn, pages);
+	*ri_out = ri;
+	return 0;
+}
+
+/* A new vma over the whole of region ri. */
+static uint32_t vma_for_region(struct nm_engine *e, uint32_t ri, size_t len, int prot, int flags)
+{
+	uint32_t vi = nm_vma_new(e);
+	if (vi == NM_NONE)
+		return NM_NONE;
+	struct nm_vma *v = &e->vmas[vi];
+	v->start = (uintptr_t)nm_ram_addr(&e->ram, e->regions[ri].start);
+	v->end = v->start + len;
+	v->region = ri;
+	v->prot = prot;
+	v->flags = flags;
+	nm_vma_insert(e, vi);
+	return vi;
+}
+
+/* Anonymous mapping of len (page-rounded) bytes; -ENOMEM with *rule on failure. */
+static long map_anon(struct nm_engine *e, size_t len, int prot, int flags, bool zero, int *rule)
+{
+	uint32_t ri, vi;
+	if (e->vma_count >= NM_MAX_MAP_COUNT) {
+		*rule = -1;
+		return -ENOMEM;
+	}
+	long r = nm_alloc_region(e, (uint32_t)(len >> e->ram.page_shift), zero, &ri, rule);
+	if (r < 0)
+		return r;
+	vi = vma_for_region(e, ri, len, prot, flags);
+	if (vi == NM_NONE) {
+		nm_region_put(e, ri);
+		*rule = -1;
+		return -ENOMEM;
+	}
+	return (long)e->vmas[vi].start;
+}
+
+static long mmap_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
+			uintptr_t addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	size_t page = e->ram.page_size;
+	struct stat st;
+	int type = flags & MAP_TYPE;
+	enum nm_action act;
+
+	/* arch entry: the byte offset must be page aligned, anonymous maps too (A19) */
+	if (off & (off_t)(page - 1))
+		return -EINVAL;
+	/* ksys_mmap_pgoff: a file map needs a valid fd (A18, S16) */
+	if (!(flags & MAP_ANONYMOUS) && nm_os_fstat(fd, &st) < 0)
+		return -EBADF;
+
+	/* validate_mmap_request(), in order */
+	if (flags & MAP_FIXED) {
+		act = nm_violation(e, NM_RULE_MMAP_FIXED, s, call, -EINVAL);
+		if (act == NM_ACT_STRICT)
+			return -EINVAL;
+		return nm_host_mmap(e, addr, len, prot, flags, fd, off);
+	}
+	if (type != MAP_SHARED && type != MAP_PRIVATE) {
+		if (type != MAP_SHARED_VALIDATE && type != MAP_DROPPABLE)
+			return -EINVAL; /* no mapping type: desktop Linux refuses it too */
+		act = nm_violation(e, NM_RULE_MMAP_MAP_TYPE, s, call, -EINVAL);
+		if (act == NM_ACT_STRICT)
+			return -EINVAL;
+		return nm_host_mmap(e, addr, len, prot, flags, fd, off);
+	}
+	if (len == 0)
+		return -EINVAL;
+	size_t rlen = (len + page - 1) & ~(page - 1);
+	if (rlen == 0 || rlen > NM_TASK_SIZE)
+		return -ENOMEM;
+	uint64_t pgoff = (uint64_t)off >> e->ram.page_shift;
+	if (pgoff + (rlen >> e->ram.page_shift) < pgoff)
+		return -EOVERFLOW;
+
+	/* do_mmap(): the address is only a hint, and it is ignored */
+	if (addr && (flags & MAP_FIXED_NOREPLACE)) {
+		act = nm_violation(e, NM_RULE_MMAP_FIXED_NOREPLACE, s, call, 0);
+		if (act != NM_ACT_STRICT)
+			return nm_host_mmap(e, addr, len, prot, flags, fd, off);
+	} else if (addr) {
+		nm_violation(e, NM_RULE_MMAP_HINT, s, call, 0);
+	}
+	if (prot == PROT_NONE)
+		nm_violation(e, NM_RULE_MMAP_PROT_NONE, s, call, 0);
+
+	if (!(flags & MAP_ANONYMOUS))
+		return nm_map_file(e, s, call, &st, rlen, prot, flags, fd, off);
+
+	/* anonymous: MAP_SHARED is the same as MAP_PRIVATE here (A10); never shareable */
+	int rule = -1;
+	bool zero = !(e->cfg.uninit && (flags & MAP_UNINITIALIZED));
+	long r = map_anon(e, rlen, prot, flags, zero, &rule);
+	if (r >= 0 || rule < 0)
+		return r;
+	act = nm_violation(e, (enum nm_rule)rule, s, call, r);
+	if (act == NM_ACT_STRICT)
+		return r;
+	return nm_host_mmap(e, addr, len, prot, flags & ~MAP_FIXED_NOREPLACE, fd, off);
+}
+
+/* Anonymous memory for a desktop answer: device RAM while it has some, else the host. */
+long nm_anon_or_host(struct nm_engine *e, size_t len)
+{
+	int rule = -1;
+	long r = map_anon(e, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, true, &rule);
+	if (r < 0)
+		r = nm_host_mmap(e, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return r;
+}
+
+long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int prot,
+	     int flags, int fd, off_t off)
+{
+	struct nm_call call = { NM_CALL_MMAP, { (uintptr_t)addr, len, (uintptr_t)prot, (uintptr_t)flags,
+						(uintptr_t)(long)fd, (uintptr_t)off }, NULL };
+	nm_engine_lock(e);
+	long r = mmap_locked(e, s, &call, (uintptr_t)addr, len, prot, flags, fd, off);
+	nm_engine_unlock(e);
+	return r;
+}
+
+/* The malloc heap's pages: an anonymous private mapping like any other. */
+void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
+{
+	size_t page = e->ram.page_size;
+	size_t rlen = (len + page - 1) & ~(page - 1);
+	struct nm_call call = { NM_CALL_HEAP, { 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+						(uintptr_t)-1L, 0 }, NULL };
+	struct nm_site site = { 0 };
+	int rule = -1;
+	nm_engine_lock(e);
+	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, true, &rule) : -EINVAL;
+	if (r < 0 && rule >= 0 && nm_violation(e, (enum nm_rule)rule, &site, &call, r) != NM_ACT_STRICT)
+		r = nm_host_mmap(e, 0, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	nm_engine_unlock(e);
+	if (r < 0) {
+		*err = (int)-r;
+		return NULL;
+	}
+	return (void *)r;
+}
+
+void nm_heap_unmap(struct nm_engine *e, void *p, size_t len)
+{
+	struct nm_site site = { 0 };
+	nm_munmap(e, &site, p, len);
+}

@@ -1,0 +1,67 @@
+/*
+ * nommu.h - the no-MMU engine's public interface.
+ *
+ * One engine stands for one process on the device: its RAM (a flat region reserved
+ * once), its mappings, and the rules it applies.  Every call returns what the syscall
+ * would: an address or 0 on success, -errno on failure.  The engine takes its own
+ * lock; callers only make sure the engine's own OS calls do not come back into it
+ * (the preload's recursion guard).
+ */
+#ifndef NOMMU_H
+#define NOMMU_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "../policies/nm_policy.h"
+
+struct nm_engine;
+
+/* Where a call came from, for reports. */
+struct nm_site {
+	const void *caller; /* return address into the program */
+};
+
+/* Create an engine (reserves the device RAM from the host). NULL + *err on failure. */
+struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err);
+void nm_engine_destroy(struct nm_engine *e);
+const struct nm_config *nm_engine_config(const struct nm_engine *e);
+
+long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int prot,
+	     int flags, int fd, off_t off);
+long nm_munmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len);
+long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t old_len,
+	       size_t new_len, int flags, void *new_addr);
+/* ftruncate(fd, len) / truncate(path, len): checks, then does the host call. */
+long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t len);
+long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path, off_t len);
+
+/* Anonymous device RAM for the malloc heap: counted exactly like an anonymous mmap. */
+void *nm_heap_map(struct nm_engine *e, size_t len, int *err);
+void nm_heap_unmap(struct nm_engine *e, void *p, size_t len);
+
+/* Device RAM figures, in bytes. */
+struct nm_ram_stats {
+	size_t total, used, peak_used, free, largest_free;
+	unsigned long mappings;
+};
+void nm_engine_ram_stats(struct nm_engine *e, struct nm_ram_stats *st);
+
+/* Is p inside the device RAM? (no lock: the region never moves) */
+int nm_engine_owns(const struct nm_engine *e, const void *p);
+
+/* fork safety: hold the engine lock across fork() */
+void nm_engine_lock(struct nm_engine *e);
+void nm_engine_unlock(struct nm_engine *e);
+void nm_engine_after_fork_child(struct nm_engine *e);
+
+/* Print the end-of-run summary of violations (if any) on the report fd. */
+void nm_engine_summary(struct nm_engine *e);
+
+/* Violations counted so far (all rules, all contexts). */
+unsigned long nm_engine_violations(const struct nm_engine *e);
+unsigned long nm_engine_rule_count(const struct nm_engine *e, enum nm_rule r);
+
+/* Where reports go (default 2). */
+void nm_engine_set_report_fd(struct nm_engine *e, int fd);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * nm_policy.h - rules, actions, profiles and the run's configuration.
+ *
+ * A rule is one difference between desktop Linux and a no-MMU kernel (rules.def).
+ * Its action says what a call that breaks it gets:
+ *   strict  the device's answer, and a report (the default mode)
+ *   report  desktop Linux's answer so the program carries on, and a report
+ *   off     desktop Linux's answer, no report
+ * Rules whose device answer is not an error (an ignored hint, accessible PROT_NONE
+ * memory) change nothing about the memory in any mode: only whether it is reported.
+ *
+ * Nothing here allocates: the preload parses its options before libc is ready.
+ */
+#ifndef NM_POLICY_H
+#define NM_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum nm_rule {
+#define RULE(name, id, quiet, answer, summary, fix) NM_RULE_##name,
+#include "rules.def"
+#undef RULE
+	NM_RULE_COUNT
+};
+
+struct nm_rule_info {
+	const char *id;
+	int quiet;
+	const char *device_answer;
+	const char *summary;
+	const char *fix;
+};
+extern const struct nm_rule_info nm_rules[NM_RULE_COUNT];
+
+enum nm_mode { NM_MODE_STRICT, NM_MODE_REPORT };
+enum nm_action { NM_ACT_STRICT, NM_ACT_REPORT, NM_ACT_OFF };
+
+/* When does a MAP_SHARED map of a tmpfs/ramfs file find its pages contiguous? */
+enum nm_contig {
+	NM_CONTIG_TRUNCATED, /* the file was sized by ftruncate from 0 in this process */
+	NM_CONTIG_ALWAYS,    /* any range inside EOF (allocation luck always good) */
+	NM_CONTIG_NEVER,     /* never: shared tmpfs maps always ENODEV */
+};
+
+#define NM_PROFILE_NAME_MAX 24
+#define NM_HEAP_NAME_MAX 16
+
+struct nm_config {
+	enum nm_mode mode;
+	uint8_t action[NM_RULE_COUNT];     /* enum nm_action, after nm_config_finish */
+	bool action_set[NM_RULE_COUNT];    /* given explicitly with rule=ID=ACTION */
+	char profile[NM_PROFILE_NAME_MAX];
+	size_t ram_size;                   /* device RAM, bytes */
+	size_t page_size;                  /* device page size, power of 2 */
+	unsigned max_order;                /* largest block is 2^max_order pages */
+	unsigned trim;                     /* vm.nr_trim_pages (0 = keep the slack) */
+	bool uninit;                       /* CONFIG_MMAP_ALLOW_UNINITIALIZED */
+	enum nm_contig contig;
+	int memfd_errno;                   /* memfd_create's answer on this kernel config */
+	char heap[NM_HEAP_NAME_MAX];       /* malloc model (issue: malloc from device RAM) */
+};
+
+/* Device parameters of one board/kernel configuration. */
+struct nm_profile {
+	const char *name;
+	const char *description;
+	size_t page_size;
+	unsigned max_order;
+	int memfd_errno;
+};
+extern const struct nm_profile nm_profiles[];
+const struct nm_profile *nm_profile_find(const char *name);
+
+/* Defaults (profile riscv64-6.12, strict, 64 MiB). */
+void nm_config_defaults(struct nm_config *c);
+
+/*
+ * Parse "key=value:key=value..." (NOMMU_OPTIONS) into c.  Returns 0, or -1 with a
+ * one-line message in err.  Keys: mode, mem, rule, profile, page-size, max-order,
+ * trim, uninit, shared-tmpfs, heap.
+ */
+int nm_config_parse(struct nm_config *c, const char *opts, char *err, size_t errlen);
+
+/* Fill the actions of the rules not set explicitly from the mode; check consistency. */
+int nm_config_finish(struct nm_config *c, char *err, size_t errlen);
+
+int nm_rule_find(const char *id); /* index or -1 */
+const char *nm_action_name(enum nm_action a);
+
+#endif

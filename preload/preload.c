@@ -1,0 +1,241 @@
+/*
+ * preload.c - the interposition layer: libc's mapping calls -> the no-MMU engine.
+ *
+ * What lives here and nowhere else:
+ *   - the real functions, found with dlsym(RTLD_NEXT) once in the constructor; before
+ *     that (calls from other constructors, or from dlsym itself) raw syscalls stand in;
+ *   - the engine, created on first use (which may come before our constructor);
+ *   - a per-thread guard: calls the tool itself causes (dladdr, libunwind, the engine's
+ *     own needs) go to the real functions, never back into the engine;
+ *   - fork safety: the engine lock is held across fork().
+ * No policy is decided here: every answer comes from the engine.
+ */
+#include "nommu.h"
+#include "preload.h"
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static __thread int in_tool __attribute__((tls_model("initial-exec")));
+
+static struct nm_engine *engine;
+static int engine_state; /* 0 none, 1 being created, 2 ready, 3 failed: pass through */
+
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef int (*munmap_fn)(void *, size_t);
+typedef void *(*mremap_fn)(void *, size_t, size_t, int, ...);
+typedef int (*ftruncate_fn)(int, off_t);
+typedef int (*truncate_fn)(const char *, off_t);
+static struct {
+	mmap_fn mmap;
+	munmap_fn munmap;
+	mremap_fn mremap;
+	ftruncate_fn ftruncate;
+	truncate_fn truncate;
+} real;
+
+static void say(const char *a, const char *b)
+{
+	struct iovec { const void *base; size_t len; };
+	if (a)
+		syscall(SYS_write, 2, a, strlen(a));
+	if (b)
+		syscall(SYS_write, 2, b, strlen(b));
+}
+
+static void create_engine(void)
+{
+	struct nm_config cfg;
+	char err[256];
+	int e;
+	nm_config_defaults(&cfg);
+	if (nm_config_parse(&cfg, getenv("NOMMU_OPTIONS"), err, sizeof(err)) < 0 ||
+	    nm_config_finish(&cfg, err, sizeof(err)) < 0) {
+		/* never a half-started program: stop before main runs */
+		say("nommu: bad NOMMU_OPTIONS: ", err);
+		say("\n", NULL);
+		_exit(2);
+	}
+	engine = nm_engine_create(&cfg, &e);
+	if (!engine) {
+		say("nommu: cannot reserve the device RAM from the host: ", strerror(e));
+		say("; try a smaller --mem\n", NULL);
+		_exit(2);
+	}
+}
+
+/* The engine, or NULL while it is being created (callers then pass through). */
+struct nm_engine *nm_preload_engine(void)
+{
+	int st = __atomic_load_n(&engine_state, __ATOMIC_ACQUIRE);
+	if (st == 2)
+		return engine;
+	if (st == 0) {
+		int expected = 0;
+		if (__atomic_compare_exchange_n(&engine_state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			in_tool++;
+			create_engine();
+			in_tool--;
+			__atomic_store_n(&engine_state, 2, __ATOMIC_RELEASE);
+			return engine;
+		}
+	}
+	/* another thread is creating it: wait, unless it is us (recursion) */
+	if (in_tool)
+		return NULL;
+	while (__atomic_load_n(&engine_state, __ATOMIC_ACQUIRE) == 1)
+		sched_yield_raw();
+	return engine;
+}
+
+static void fork_prepare(void) { nm_engine_lock(engine); }
+static void fork_parent(void) { nm_engine_unlock(engine); }
+static void fork_child(void) { nm_engine_after_fork_child(engine); }
+
+__attribute__((constructor(101))) static void preload_init(void)
+{
+	in_tool++;
+	real.mmap = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
+	real.munmap = (munmap_fn)dlsym(RTLD_NEXT, "munmap");
+	real.mremap = (mremap_fn)dlsym(RTLD_NEXT, "mremap");
+	real.ftruncate = (ftruncate_fn)dlsym(RTLD_NEXT, "ftruncate");
+	real.truncate = (truncate_fn)dlsym(RTLD_NEXT, "truncate");
+	in_tool--;
+	if (nm_preload_engine())
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+__attribute__((destructor)) static void preload_fini(void)
+{
+	if (engine_state == 2)
+		nm_engine_summary(engine);
+}
+
+/* ---- pass-through: the tool's own calls, and calls before the engine exists ---- */
+static void *pass_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (real.mmap)
+		return real.mmap(addr, len, prot, flags, fd, off);
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+static long to_errno(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* Enter the engine for one call: NULL means "pass this call through". */
+#define ENTER()                                          \
+	struct nm_engine *e;                             \
+	if (in_tool || !(e = nm_preload_engine()))       \
+		goto pass;                               \
+	struct nm_site site = { __builtin_return_address(0) }; \
+	in_tool++
+#define LEAVE() in_tool--
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	ENTER();
+	long r = nm_mmap(e, &site, addr, len, prot, flags, fd, off);
+	LEAVE();
+	return to_errno(r) == -1 ? MAP_FAILED : (void *)r;
+pass:
+	return pass_mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	ENTER();
+	long r = nm_mmap(e, &site, addr, len, prot, flags, fd, off);
+	LEAVE();
+	return to_errno(r) == -1 ? MAP_FAILED : (void *)r;
+pass:
+	return pass_mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	ENTER();
+	long r = nm_munmap(e, &site, addr, len);
+	LEAVE();
+	return (int)to_errno(r);
+pass:
+	if (real.munmap)
+		return real.munmap(addr, len);
+	return (int)syscall(SYS_munmap, addr, len);
+}
+
+EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *new_addr = NULL;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		new_addr = va_arg(ap, void *);
+		va_end(ap);
+	}
+	ENTER();
+	long r = nm_mremap(e, &site, old, old_len, new_len, flags, new_addr);
+	LEAVE();
+	return to_errno(r) == -1 ? MAP_FAILED : (void *)r;
+pass:
+	if (real.mremap)
+		return real.mremap(old, old_len, new_len, flags, new_addr);
+	return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
+}
+
+EXPORT int ftruncate(int fd, off_t len)
+{
+	ENTER();
+	long r = nm_ftruncate(e, &site, fd, len);
+	LEAVE();
+	return (int)to_errno(r);
+pass:
+	if (real.ftruncate)
+		return real.ftruncate(fd, len);
+	return (int)syscall(SYS_ftruncate, fd, len);
+}
+
+EXPORT int ftruncate64(int fd, off_t len)
+{
+	ENTER();
+	long r = nm_ftruncate(e, &site, fd, len);
+	LEAVE();
+	return (int)to_errno(r);
+pass:
+	return (int)syscall(SYS_ftruncate, fd, len);
+}
+
+EXPORT int truncate(const char *path, off_t len)
+{
+	ENTER();
+	long r = nm_truncate(e, &site, path, len);
+	LEAVE();
+	return (int)to_errno(r);
+pass:
+	if (real.truncate)
+		return real.truncate(path, len);
+	return (int)syscall(SYS_truncate, path, len);
+}
+
+EXPORT int truncate64(const char *path, off_t len)
+{
+	ENTER();
+	long r = nm_truncate(e, &site, path, len);
+	LEAVE();
+	return (int)to_errno(r);
+pass:
+	return (int)syscall(SYS_truncate, path, len);
+}
