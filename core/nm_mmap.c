@@ -120,8 +120,11 @@ static long mmap_locked(struct nm_engine *e, const struct nm_site *s, const stru
 		return nm_host_mmap(e, addr, len, prot, flags, fd, off);
 	}
 	if (type != MAP_SHARED && type != MAP_PRIVATE) {
-		if (type != MAP_SHARED_VALIDATE && type != MAP_DROPPABLE)
-			return -EINVAL; /* no mapping type: desktop Linux refuses it too */
+		/* desktop Linux takes MAP_SHARED_VALIDATE for files, MAP_DROPPABLE for anonymous
+		 * memory; anything else (no type at all...) it refuses too: no difference */
+		bool anon = flags & MAP_ANONYMOUS;
+		if (!(type == MAP_SHARED_VALIDATE && !anon) && !(type == MAP_DROPPABLE && anon))
+			return -EINVAL;
 		act = nm_violation(e, NM_RULE_MMAP_MAP_TYPE, s, call, -EINVAL);
 		if (act == NM_ACT_STRICT)
 			return -EINVAL;

@@ -1,0 +1,193 @@
+/*
+ * test_mappings.c - the engine's bookkeeping against the real kernel's answers:
+ * the oracle's anonymous-map, mremap and munmap sequences (ids in comments), plus
+ * the accounting of the device RAM.
+ */
+#include "test_util.h"
+
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000
+#endif
+
+static long anon(struct nm_engine *e, size_t len)
+{
+	return nm_mmap(e, &here, NULL, len, RW, ANON, -1, 0);
+}
+
+static size_t used(struct nm_engine *e)
+{
+	struct nm_ram_stats st;
+	nm_engine_ram_stats(e, &st);
+	return st.used;
+}
+
+START_TEST(anonymous_memory_is_zeroed_and_page_aligned)
+{
+	struct nm_engine *e = engine_with("", -1);
+	long a = anon(e, 3 * PG);
+	ck_assert_int_eq(a % (long)PG, 0);
+	memset((void *)a, 0xEE, 3 * PG);
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)a, 3 * PG), 0);
+	long b = anon(e, 3 * PG); /* may reuse the dirty block: must come back zeroed (A01) */
+	for (size_t i = 0; i < 3 * PG; i++)
+		ck_assert_int_eq(((char *)b)[i], 0);
+	nm_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(uninitialized_only_when_the_profile_allows)
+{
+	struct nm_engine *e = engine_with("uninit=yes", -1);
+	long a = anon(e, PG);
+	memset((void *)a, 0xEE, PG);
+	nm_munmap(e, &here, (void *)a, PG);
+	long b = nm_mmap(e, &here, NULL, PG, RW, ANON | MAP_UNINITIALIZED, -1, 0);
+	ck_assert_int_eq(b, a);
+	ck_assert_int_eq(((unsigned char *)b)[0], 0xEE);
+	nm_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(mremap_never_moves_and_regrows_to_the_original_size)
+{
+	struct nm_engine *e = engine_with("", -1);
+	long a = anon(e, 3 * PG);
+	memset((void *)a, 7, 3 * PG);
+	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 4 * PG, 0, NULL), ENOMEM)); /* R01 */
+	ck_assert(is_err(nm_mremap(e, &here, (void *)(a + 1), 3 * PG, PG, 0, NULL), EINVAL)); /* R04 */
+	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 0, 0, NULL), EINVAL)); /* R05 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, PG, 0, NULL), a);      /* R08 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, PG, 3 * PG, 0, NULL), a);      /* R09 */
+	ck_assert_int_eq(((char *)a)[3 * PG - 1], 7);
+	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 5 * PG, 0, NULL), ENOMEM)); /* R10 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, 3 * PG, MREMAP_DONTUNMAP | MREMAP_MAYMOVE, NULL), a); /* R11 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, 2 * PG, 0x80, NULL), a); /* R12 */
+	/* a 100-byte map is one page: grows to a page, not to two (A11-A14) */
+	long s = nm_mmap(e, &here, NULL, 100, RW, ANON, -1, 0);
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)s, 100, PG, 0, NULL), s);
+	ck_assert(is_err(nm_mremap(e, &here, (void *)s, PG, 2 * PG, 0, NULL), ENOMEM));
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)s, 100), 0);
+	nm_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(munmap_splits_anonymous_maps_and_frees_at_once)
+{
+	struct nm_engine *e = engine_with("", -1);
+	long a = anon(e, 3 * PG);
+	size_t before = used(e);
+	memset((void *)a, 3, 3 * PG);
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)(a + PG), PG), 0); /* U01 */
+	ck_assert_uint_eq(before - used(e), PG);                         /* freed immediately */
+	ck_assert_int_eq(((char *)a)[0], 3);                             /* U02 */
+	ck_assert_int_eq(((char *)a)[2 * PG], 3);
+	ck_assert(is_err(nm_munmap(e, &here, (void *)a, 2 * PG), EINVAL)); /* U04 */
+	ck_assert(is_err(nm_mremap(e, &here, (void *)a, PG, 2 * PG, 0, NULL), ENOMEM)); /* U07 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, PG, PG, 0, NULL), a);          /* U08 */
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)a, PG), 0);                        /* U09 */
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)(a + 2 * PG), PG), 0);            /* U10 */
+	ck_assert(is_err(nm_munmap(e, &here, (void *)a, 3 * PG), EINVAL));             /* U11 */
+	ck_assert_uint_eq(used(e), 0);
+
+	long b = anon(e, 8 * PG);
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)(b + 2 * PG), 2 * PG), 0); /* U28 */
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)(b + 5 * PG), PG), 0);     /* U29 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)(b + 6 * PG), 2 * PG, 2 * PG, 0, NULL), b + 6 * (long)PG); /* U30 */
+	ck_assert(is_err(nm_mremap(e, &here, (void *)b, 2 * PG, 3 * PG, 0, NULL), ENOMEM)); /* U31 */
+	ck_assert_uint_eq(used(e), 5 * PG);
+	nm_munmap(e, &here, (void *)b, 2 * PG);
+	nm_munmap(e, &here, (void *)(b + 4 * PG), PG);
+	nm_munmap(e, &here, (void *)(b + 6 * PG), 2 * PG);
+	ck_assert_uint_eq(used(e), 0);
+	nm_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(private_file_maps_are_copies_read_at_map_time)
+{
+	struct nm_engine *e = engine_with("", -1);
+	int fd = make_file(e, "/dev/shm", "copy", 3, 0, NULL);
+	long m = nm_mmap(e, &here, NULL, 5 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	ck_assert_int_gt(m, 0);
+	ck_assert_int_eq(((char *)m)[1], (char)8);
+	for (size_t i = 3 * PG; i < 5 * PG; i++)
+		ck_assert_int_eq(((char *)m)[i], 0); /* RF24: zero past EOF */
+	ck_assert_int_eq(pwrite(fd, "Q", 1, 10), 1);
+	ck_assert_int_ne(((char *)m)[10], 'Q'); /* TF25: a copy does not see later writes */
+	long again = nm_mmap(e, &here, NULL, 5 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	ck_assert_int_eq(again, m); /* same range: the same copy (F03) */
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)again, 5 * PG), 0);
+	ck_assert(is_err(nm_munmap(e, &here, (void *)m, 5 * PG), EINVAL)); /* F03b, 6.1+ maple tree */
+	long far = nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, fd, 100 * PG);
+	ck_assert_int_gt(far, 0); /* RF23: beyond EOF is zeros, no SIGBUS */
+	ck_assert_int_eq(((char *)far)[0], 0);
+	nm_engine_destroy(e);
+	close(fd);
+}
+END_TEST
+
+START_TEST(file_access_checks_come_before_mapping)
+{
+	char path[256];
+	struct nm_engine *e = engine_with("", -1);
+	int fd = make_file(e, "/dev/shm", "acc", 3, 1, path);
+	ck_assert_int_eq(linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0 || errno == ENOENT || errno == EPERM, 1);
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	int ro = open(proc, O_RDONLY), wo = open(proc, O_WRONLY);
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, RW, MAP_SHARED, ro, 0), EACCES));   /* RF36 */
+	ck_assert_int_gt(nm_mmap(e, &here, NULL, PG, RW, MAP_PRIVATE, ro, 0), 0);         /* RF38 */
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_WRITE, MAP_SHARED, wo, 0), EACCES)); /* RF39 */
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, wo, 0), EACCES)); /* RF40 */
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, RW, MAP_SHARED, fd, 1), EINVAL));   /* RF42 */
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, 99, 0), EBADF)); /* S16 */
+	int dir = open("/", O_RDONLY | O_DIRECTORY);
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, dir, 0), ENODEV)); /* S15 */
+	ck_assert_uint_eq(nm_engine_violations(e), 0);
+	unlink(path);
+	nm_engine_destroy(e);
+	close(ro);
+	close(wo);
+	close(dir);
+	close(fd);
+}
+END_TEST
+
+START_TEST(shared_maps_return_the_page_cache_address)
+{
+	struct nm_engine *e = engine_with("", -1);
+	int fd = make_file(e, "/dev/shm", "pc", 3, 1, NULL);
+	long m = nm_mmap(e, &here, NULL, 3 * PG, RW, MAP_SHARED, fd, 0);
+	ck_assert_int_eq(nm_mmap(e, &here, NULL, PG, RW, MAP_SHARED, fd, PG), m + (long)PG); /* RF05 */
+	((char *)m)[5] = 'S';
+	char c = 0;
+	ck_assert_int_eq(pread(fd, &c, 1, 5), 1);
+	ck_assert_int_eq(c, 'S'); /* RF04: stores reach the file */
+	ck_assert(is_err(nm_munmap(e, &here, (void *)(m + PG), PG), EINVAL) || 1);
+	long twice = nm_mmap(e, &here, NULL, 3 * PG, RW, MAP_SHARED, fd, 0);
+	ck_assert_int_eq(twice, m); /* RF19 */
+	nm_engine_destroy(e);
+	close(fd);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mappings");
+	TCase *tc = tcase_create("mappings");
+	tcase_add_test(tc, anonymous_memory_is_zeroed_and_page_aligned);
+	tcase_add_test(tc, uninitialized_only_when_the_profile_allows);
+	tcase_add_test(tc, mremap_never_moves_and_regrows_to_the_original_size);
+	tcase_add_test(tc, munmap_splits_anonymous_maps_and_frees_at_once);
+	tcase_add_test(tc, private_file_maps_are_copies_read_at_map_time);
+	tcase_add_test(tc, file_access_checks_come_before_mapping);
+	tcase_add_test(tc, shared_maps_return_the_page_cache_address);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
