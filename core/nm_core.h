@@ -38,6 +38,7 @@ struct nm_ram {
 	uintptr_t reserve_base;  /* host reservation (base rounded down) */
 	size_t reserve_len;
 	size_t free_pages, peak_used_pages;
+	bool host_protected;     /* report mode let mprotect change host protections in here */
 };
 #define NM_NOT_FREE 0xff
 
@@ -110,6 +111,7 @@ struct nm_contig_note {
 	uint64_t pages;
 };
 #define NM_CONTIG_NOTES 64
+#define NM_SHM_SEGS 64
 
 /* Host memory handed out in report mode (a desktop answer), tracked so that
  * munmap/mremap of it go back to the host quietly. */
@@ -147,6 +149,11 @@ struct nm_engine {
 	uint32_t pcache_cap;
 	struct nm_contig_note contig[NM_CONTIG_NOTES];
 	uint32_t contig_next;
+
+	struct nm_shm_seg {
+		int id;
+		uint32_t pfn, kept;
+	} shm[NM_SHM_SEGS];
 
 	struct nm_host_map *host_maps;
 	uint32_t host_count, host_cap;
@@ -197,11 +204,12 @@ int nm_host_find(struct nm_engine *e, uintptr_t addr);
 void nm_host_forget(struct nm_engine *e, uintptr_t start, uintptr_t end);
 
 /* nm_report.c */
-enum nm_call_kind { NM_CALL_MMAP, NM_CALL_MUNMAP, NM_CALL_MREMAP, NM_CALL_FTRUNCATE, NM_CALL_HEAP };
+enum nm_call_kind { NM_CALL_MMAP, NM_CALL_MUNMAP, NM_CALL_MREMAP, NM_CALL_FTRUNCATE, NM_CALL_HEAP, NM_CALL_OTHER };
 struct nm_call {
 	enum nm_call_kind kind;
 	uintptr_t a[6];
-	const char *path;
+	const char *path;   /* truncate's path; for NM_CALL_OTHER the function's name */
+	int nargs;          /* NM_CALL_OTHER: how many of a[] to print */
 };
 /* Record a violation; returns the rule's action (strict/report/off). */
 enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s,

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <sys/statvfs.h>
+#include <linux/fs.h>
 
 #define TMPFS_MAGIC_ 0x01021994
 #define RAMFS_MAGIC_ 0x858458f6
@@ -47,6 +48,12 @@ static uint64_t contig_pages(struct nm_engine *e, const struct stat *st)
 		if (e->contig[i].dev == st->st_dev && e->contig[i].ino == st->st_ino)
 			return e->contig[i].pages;
 	return 0;
+}
+
+static bool append_only(int fd)
+{
+	int attr = 0;
+	return syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &attr) == 0 && (attr & FS_APPEND_FL);
 }
 
 static bool is_memfs(long f_type)
@@ -221,8 +228,8 @@ long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_c
 	if (shared) {
 		if ((prot & PROT_WRITE) && !can_write)
 			return -EACCES; /* RF36 */
-		if (can_write && (acc & O_APPEND))
-			return -EACCES;
+		if (can_write && append_only(fd))
+			return -EACCES; /* IS_APPEND(inode): chattr +a, not O_APPEND */
 		if (!(caps & CAP_DIRECT)) {
 			act = nm_violation(e, NM_RULE_MMAP_SHARED_FILE, s, call, -ENODEV);
 			return act == NM_ACT_STRICT ? -ENODEV : nm_host_mmap(e, 0, rlen, prot, flags, fd, off);

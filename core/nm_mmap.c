@@ -179,7 +179,7 @@ long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t le
 	     int flags, int fd, off_t off)
 {
 	struct nm_call call = { NM_CALL_MMAP, { (uintptr_t)addr, len, (uintptr_t)prot, (uintptr_t)flags,
-						(uintptr_t)(long)fd, (uintptr_t)off }, NULL };
+						(uintptr_t)(long)fd, (uintptr_t)off }, NULL, 0 };
 	nm_engine_lock(e);
 	long r = mmap_locked(e, s, &call, (uintptr_t)addr, len, prot, flags, fd, off);
 	nm_engine_unlock(e);
@@ -192,7 +192,7 @@ void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
 	size_t page = e->ram.page_size;
 	size_t rlen = (len + page - 1) & ~(page - 1);
 	struct nm_call call = { NM_CALL_HEAP, { 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-						(uintptr_t)-1L, 0 }, NULL };
+						(uintptr_t)-1L, 0 }, NULL, 0 };
 	struct nm_site site = { 0 };
 	int rule = -1;
 	nm_engine_lock(e);

@@ -40,6 +40,14 @@ static inline long nm_os_madvise(uintptr_t addr, size_t len, int advice)
 {
 	return nm_os_ret(syscall(SYS_madvise, addr, len, advice));
 }
+static inline long nm_os_mprotect(uintptr_t addr, size_t len, int prot)
+{
+	return nm_os_ret(syscall(SYS_mprotect, addr, len, prot));
+}
+static inline long nm_os_shmctl(int id, int cmd, void *buf)
+{
+	return nm_os_ret(syscall(SYS_shmctl, id, cmd, buf));
+}
 static inline long nm_os_fstat(int fd, struct stat *st)
 {
 	return nm_os_ret(syscall(SYS_fstat, fd, st));

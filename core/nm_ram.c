@@ -66,6 +66,8 @@ static void free_block(struct nm_ram *r, uint32_t pfn, unsigned order)
 void nm_ram_free(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 {
 	size_t bytes = (size_t)pages << r->page_shift;
+	if (r->host_protected) /* a desktop-answered mprotect may have left these pages closed */
+		nm_os_mprotect((uintptr_t)nm_ram_addr(r, pfn), bytes, PROT_READ | PROT_WRITE);
 	if (bytes >= NM_DROP_BYTES) {
 		/* give the pages back to the host: they read as zeros next time */
 		nm_os_madvise((uintptr_t)nm_ram_addr(r, pfn), bytes, MADV_DONTNEED);

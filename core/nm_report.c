@@ -153,6 +153,19 @@ static void put_call(struct nm_buf *b, const struct nm_call *c)
 		put(b, "malloc heap growth(");
 		put_dec(b, (long)c->a[1]);
 		break;
+	case NM_CALL_OTHER:
+		put(b, c->path);
+		put(b, "(");
+		for (int i = 0; i < c->nargs; i++) {
+			if (i)
+				put(b, ", ");
+			/* addresses in hex, small numbers in decimal */
+			if (c->a[i] > 0xffff && c->a[i] < (uintptr_t)-4096)
+				put_hex(b, c->a[i]);
+			else
+				put_dec(b, (long)c->a[i]);
+		}
+		break;
 	}
 	put(b, ")");
 }
@@ -170,6 +183,7 @@ static const char *errno_name(long e)
 	case EFBIG: return "EFBIG";
 	case ENOSYS: return "ENOSYS";
 	case EEXIST: return "EEXIST";
+	case ENOENT: return "ENOENT";
 	default: return "E?";
 	}
 }
@@ -278,8 +292,11 @@ void nm_report_flush(struct nm_engine *e)
 			put(&b, ri->device_answer);
 			put(&b, " on the device");
 		}
-		put(&b, p->action == NM_ACT_STRICT ? " [strict: device answer given]"
-						   : " [report: desktop answer given]");
+		if (p->device_ret >= 0) /* not an error: the memory is the same in every mode */
+			put(&b, " [noted]");
+		else
+			put(&b, p->action == NM_ACT_STRICT ? " [strict: device answer given]"
+							   : " [report: desktop answer given]");
 		put(&b, " in ");
 		put_site(&b, p->caller);
 		put(&b, ": ");

@@ -11,6 +11,7 @@
 #define NOMMU_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "../policies/nm_policy.h"
 
@@ -34,6 +35,29 @@ long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t o
 /* ftruncate(fd, len) / truncate(path, len): checks, then does the host call. */
 long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t len);
 long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path, off_t len);
+
+/*
+ * The rest of the no-MMU surface (nm_calls.c).  Each returns the device's answer
+ * (-errno), or NM_DESKTOP: make the real call, desktop Linux's answer is wanted.
+ */
+#define NM_DESKTOP 1
+long nm_mprotect(struct nm_engine *e, const struct nm_site *s, const char *name, void *addr, size_t len, int prot);
+long nm_msync(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int flags);
+long nm_madvise(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int advice);
+long nm_posix_madvise(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int advice);
+long nm_mlock(struct nm_engine *e, const struct nm_site *s, const char *name, int nargs, uintptr_t a0, uintptr_t a1,
+	      uintptr_t a2);
+long nm_mincore(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len);
+long nm_remap_file_pages(struct nm_engine *e, const struct nm_site *s, void *addr, size_t size);
+long nm_memfd_create(struct nm_engine *e, const struct nm_site *s, const char *name, unsigned flags);
+long nm_fork(struct nm_engine *e, const struct nm_site *s, const char *name);
+long nm_clone(struct nm_engine *e, const struct nm_site *s, unsigned long flags);
+long nm_brk(struct nm_engine *e, const struct nm_site *s, void *want, void *current);
+long nm_sbrk(struct nm_engine *e, const struct nm_site *s, intptr_t increment);
+long nm_shmget_check(struct nm_engine *e, const struct nm_site *s, size_t size);
+long nm_shmget_created(struct nm_engine *e, const struct nm_site *s, int id, size_t size);
+void nm_shm_removed(struct nm_engine *e, int id);
+long nm_shmat(struct nm_engine *e, const struct nm_site *s, int id, const void *addr, int flags);
 
 /* Anonymous device RAM for the malloc heap: counted exactly like an anonymous mmap. */
 void *nm_heap_map(struct nm_engine *e, size_t len, int *err);

@@ -38,6 +38,7 @@ void nm_config_defaults(struct nm_config *c)
 	c->ram_size = DEFAULT_RAM;
 	c->trim = 1; /* CONFIG_NOMMU_INITIAL_TRIM_EXCESS default */
 	c->contig = NM_CONTIG_TRUNCATED;
+	c->fork_errno = ENOSYS; /* uClibc-ng's fork stub */
 	memcpy(c->heap, "fast", 5);
 	apply_profile(c, nm_profile_find(DEFAULT_PROFILE));
 }
@@ -210,6 +211,23 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 			c->contig = NM_CONTIG_ALWAYS;
 		else if (eq(v, vlen, "never"))
 			c->contig = NM_CONTIG_NEVER;
+		else
+			goto bad_value;
+	} else if (eq(item, klen, "proc-maps")) {
+		if (eq(v, vlen, "device"))
+			c->proc_maps = true;
+		else if (eq(v, vlen, "host"))
+			c->proc_maps = false;
+		else
+			goto bad_value;
+	} else if (eq(item, klen, "xip")) {
+		if (parse_bool(v, vlen, &c->xip) < 0)
+			goto bad_value;
+	} else if (eq(item, klen, "fork-errno")) {
+		if (eq(v, vlen, "ENOSYS"))
+			c->fork_errno = ENOSYS;
+		else if (eq(v, vlen, "EINVAL"))
+			c->fork_errno = EINVAL;
 		else
 			goto bad_value;
 	} else if (eq(item, klen, "heap")) {

@@ -59,6 +59,9 @@ struct nm_config {
 	bool uninit;                       /* CONFIG_MMAP_ALLOW_UNINITIALIZED */
 	enum nm_contig contig;
 	int memfd_errno;                   /* memfd_create's answer on this kernel config */
+	int fork_errno;                    /* what fork() fails with (the libc's stub: ENOSYS) */
+	bool proc_maps;                    /* /proc/self/maps shows the device's view */
+	bool xip;                          /* R/O private file maps come back unaligned (XIP) */
 	char heap[NM_HEAP_NAME_MAX];       /* malloc model (issue: malloc from device RAM) */
 };
 

@@ -96,6 +96,21 @@ struct nm_engine *nm_preload_engine(void)
 	return engine;
 }
 
+struct nm_engine *nm_preload_engine_outside(void)
+{
+	return in_tool ? NULL : nm_preload_engine();
+}
+
+void nm_preload_enter(void)
+{
+	in_tool++;
+}
+
+void nm_preload_leave(void)
+{
+	in_tool--;
+}
+
 static void fork_prepare(void) { nm_engine_lock(engine); }
 static void fork_parent(void) { nm_engine_unlock(engine); }
 static void fork_child(void) { nm_engine_after_fork_child(engine); }
@@ -108,6 +123,7 @@ __attribute__((constructor(101))) static void preload_init(void)
 	real.mremap = (mremap_fn)dlsym(RTLD_NEXT, "mremap");
 	real.ftruncate = (ftruncate_fn)dlsym(RTLD_NEXT, "ftruncate");
 	real.truncate = (truncate_fn)dlsym(RTLD_NEXT, "truncate");
+	nm_preload_resolve_calls();
 	in_tool--;
 	if (nm_preload_engine())
 		pthread_atfork(fork_prepare, fork_parent, fork_child);

@@ -9,6 +9,14 @@ struct nm_engine;
 /* The process's engine, created on first use; NULL while it is being created. */
 struct nm_engine *nm_preload_engine(void);
 
+/* The engine for a call coming from the program, or NULL when the call must pass
+ * through (the tool's own calls, or the engine not there yet). */
+struct nm_engine *nm_preload_engine_outside(void);
+/* Bracket a call into the engine: the engine's own OS calls then pass through. */
+void nm_preload_enter(void);
+void nm_preload_leave(void);
+void nm_preload_resolve_calls(void);
+
 static inline void sched_yield_raw(void)
 {
 	sched_yield();
