@@ -79,6 +79,8 @@ struct nm_region {
 	uint64_t pgoff;            /* file offset of start, in device pages */
 	uint32_t pcache;           /* index of the nm_pcache for DIRECT, else NM_NONE */
 	uint32_t share_slot;       /* position in the engine's share list, if shareable */
+	uint32_t path;             /* file regions: slot in the engine's path table, or NM_NONE */
+	uint32_t xip_off;          /* bytes the data starts after start (xip=yes), else 0 */
 	uint32_t next_free;
 };
 
@@ -92,6 +94,7 @@ struct nm_vma {
 	bool shared;               /* VM_SHARED: MAP_SHARED of a file */
 	bool live;
 	uint32_t next_free;
+	uint32_t shown;            /* maps view generation that listed it */
 };
 
 /* A memory file's page cache placed in device RAM: the host file is mapped shared
@@ -112,6 +115,8 @@ struct nm_contig_note {
 };
 #define NM_CONTIG_NOTES 64
 #define NM_SHM_SEGS 64
+#define NM_PATHS 1024
+#define NM_PATH_MAX 256
 
 /* Host memory handed out in report mode (a desktop answer), tracked so that
  * munmap/mremap of it go back to the host quietly. */
@@ -141,9 +146,13 @@ struct nm_engine {
 	uint32_t vma_cap, vma_free, vma_count;
 	uint32_t *vma_at;            /* per device page: vma index + 1, or 0 */
 
+	uint32_t maps_gen;
 	uint32_t vma_hw;             /* highest vma index ever used + 1 (bounds full scans) */
 	uint32_t *share;             /* indices of shareable regions (the region tree) */
 	uint32_t share_count, share_cap;
+
+	char (*paths)[NM_PATH_MAX]; /* file names for the /proc maps view, NM_PATHS slots */
+	uint32_t path_next;
 
 	struct nm_pcache *pcaches;
 	uint32_t pcache_cap;
@@ -187,6 +196,9 @@ long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_c
 		 const struct stat *st, size_t rlen, int prot, int flags, int fd, off_t off);
 void nm_pcache_put(struct nm_engine *e, uint32_t pi);
 void nm_contig_note(struct nm_engine *e, dev_t dev, ino_t ino, uint64_t pages);
+
+/* nm_procfs.c */
+uint32_t nm_path_remember(struct nm_engine *e, int fd);
 
 /* nm_mmap.c */
 long nm_anon_or_host(struct nm_engine *e, size_t len);

@@ -146,7 +146,7 @@ void nm_pcache_put(struct nm_engine *e, uint32_t pi)
 static long fill_copy(struct nm_engine *e, uint32_t ri, int fd, off_t off, size_t rlen)
 {
 	struct nm_region *rg = &e->regions[ri];
-	char *p = nm_ram_addr(&e->ram, rg->start);
+	char *p = (char *)nm_ram_addr(&e->ram, rg->start) + rg->xip_off;
 	size_t done = 0;
 	while (done < rlen) {
 		long n = nm_os_pread(fd, p + done, rlen - done, off + (off_t)done);
@@ -263,7 +263,7 @@ long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_c
 				return act == NM_ACT_STRICT ? -EINVAL : nm_host_mmap(e, 0, rlen, prot, flags, fd, off);
 			}
 			rg->users++;
-			uintptr_t start = (uintptr_t)nm_ram_addr(&e->ram, rg->start) +
+			uintptr_t start = (uintptr_t)nm_ram_addr(&e->ram, rg->start) + rg->xip_off +
 					  ((uintptr_t)(pgoff - rg->pgoff) << e->ram.page_shift);
 			return new_vma(e, ri, start, rlen, pgoff, prot, flags, shareable);
 		}
@@ -302,6 +302,7 @@ long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_c
 			rg->dev = st->st_dev;
 			rg->ino = st->st_ino;
 			rg->pgoff = pgoff;
+			rg->path = nm_path_remember(e, fd);
 			nm_share_add(e, ri);
 			return new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start), rlen, pgoff, prot,
 				       flags, shareable);
@@ -315,16 +316,25 @@ long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_c
 		}
 	}
 
-	/* do_mmap_private(): a private copy read now */
-	uint32_t ri;
-	long r = nm_alloc_region(e, (uint32_t)pages, false, &ri, &rule);
+	/*
+	 * do_mmap_private(): a private copy read now.  With xip=yes a read-only private map
+	 * comes back where the data sits in flash, not page aligned (romfs on MTD): the copy
+	 * gets one more page and starts a little into it.
+	 */
+	uint32_t ri, xip_off = 0;
+	if (e->cfg.xip && shareable && !shared)
+		xip_off = (uint32_t)((16 * (1 + st->st_ino % 255)) & (e->ram.page_size - 1));
+	long r = nm_alloc_region(e, (uint32_t)pages + (xip_off ? 1 : 0), false, &ri, &rule);
 	if (r < 0)
 		goto no_memory;
 	struct nm_region *rg = &e->regions[ri];
 	rg->kind = NM_REGION_COPY;
+	rg->end = rg->start + (uint32_t)pages; /* the extra page is slack below top */
+	rg->xip_off = xip_off;
 	rg->dev = st->st_dev;
 	rg->ino = st->st_ino;
 	rg->pgoff = pgoff;
+	rg->path = nm_path_remember(e, fd);
 	r = fill_copy(e, ri, fd, off, rlen);
 	if (r < 0) {
 		nm_region_put(e, ri);
@@ -332,7 +342,8 @@ long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_c
 	}
 	if (shareable)
 		nm_share_add(e, ri);
-	return new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start), rlen, pgoff, prot, flags, shareable);
+	return new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start) + xip_off, rlen, pgoff, prot, flags,
+		       shareable);
 
 no_memory:
 	act = nm_violation(e, (enum nm_rule)rule, s, call, -ENOMEM);

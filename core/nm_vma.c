@@ -27,9 +27,10 @@ int nm_tables_init(struct nm_engine *e)
 	e->vma_at = nm_os_table_alloc(sizeof(uint32_t) * e->ram.npages);
 	e->pcaches = nm_os_table_alloc(sizeof(struct nm_pcache) * e->pcache_cap);
 	e->host_maps = nm_os_table_alloc(sizeof(struct nm_host_map) * e->host_cap);
+	e->paths = nm_os_table_alloc(sizeof(*e->paths) * NM_PATHS);
 	e->share_cap = NM_REGION_CAP;
 	e->share = nm_os_table_alloc(sizeof(uint32_t) * e->share_cap);
-	if (!e->regions || !e->vmas || !e->vma_at || !e->pcaches || !e->host_maps || !e->share)
+	if (!e->regions || !e->vmas || !e->vma_at || !e->pcaches || !e->host_maps || !e->share || !e->paths)
 		return -12;
 	/* free lists threaded through the tables, lowest index first */
 	e->region_free = NM_NONE;
@@ -59,6 +60,8 @@ void nm_tables_fini(struct nm_engine *e)
 		nm_os_munmap((uintptr_t)e->host_maps, sizeof(struct nm_host_map) * e->host_cap);
 	if (e->share)
 		nm_os_munmap((uintptr_t)e->share, sizeof(uint32_t) * e->share_cap);
+	if (e->paths)
+		nm_os_munmap((uintptr_t)e->paths, sizeof(*e->paths) * NM_PATHS);
 }
 
 /* The region tree of mm/nommu.c, reduced to what is searched: shareable regions. */
@@ -86,6 +89,7 @@ uint32_t nm_region_new(struct nm_engine *e)
 	e->region_free = e->regions[ri].next_free;
 	memset(&e->regions[ri], 0, sizeof(struct nm_region));
 	e->regions[ri].pcache = NM_NONE;
+	e->regions[ri].path = NM_NONE;
 	e->regions[ri].users = 1;
 	return ri;
 }

@@ -63,6 +63,9 @@ long nm_shmat(struct nm_engine *e, const struct nm_site *s, int id, const void *
 void *nm_heap_map(struct nm_engine *e, size_t len, int *err);
 void nm_heap_unmap(struct nm_engine *e, void *p, size_t len);
 
+/* /proc/self/maps as the device would show it; returns the length written. */
+size_t nm_proc_maps(struct nm_engine *e, char *buf, size_t cap);
+
 /* Device RAM figures, in bytes. */
 struct nm_ram_stats {
 	size_t total, used, peak_used, free, largest_free;

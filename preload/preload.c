@@ -125,6 +125,7 @@ __attribute__((constructor(101))) static void preload_init(void)
 	real.truncate = (truncate_fn)dlsym(RTLD_NEXT, "truncate");
 	nm_preload_resolve_calls();
 	in_tool--;
+	nm_preload_resolve_procfs(nm_preload_engine());
 	if (nm_preload_engine())
 		pthread_atfork(fork_prepare, fork_parent, fork_child);
 }

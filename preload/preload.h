@@ -3,6 +3,7 @@
 #define NM_PRELOAD_H
 
 #include <sched.h>
+#include <stdbool.h>
 
 struct nm_engine;
 
@@ -16,6 +17,7 @@ struct nm_engine *nm_preload_engine_outside(void);
 void nm_preload_enter(void);
 void nm_preload_leave(void);
 void nm_preload_resolve_calls(void);
+void nm_preload_resolve_procfs(struct nm_engine *e);
 
 static inline void sched_yield_raw(void)
 {

@@ -1,0 +1,283 @@
+/* core/heap_api.c - heap set-up, the page-source layer, and the malloc family
+ * built on the fast paths: calloc, realloc, memalign, usable size, trim, fork.
+ */
+#include "heap.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+/* ---- locks ---- */
+
+void nm_lock_wait(nm_lock_t *l)
+{
+    for (unsigned spins = 0;; spins++) {
+        if (!atomic_load_explicit(&l->v, memory_order_relaxed) &&
+            !atomic_exchange_explicit(&l->v, 1, memory_order_acquire))
+            return;
+        if (spins < 64)
+            __builtin_ia32_pause();
+        else
+            sched_yield();   /* never fails, leaves errno alone */
+    }
+}
+
+/* ---- the page-source layer: the heap's only way to the OS ---- */
+
+static int trim_caches(struct nm_heap *h)
+{
+    nm_tcache_flush_self(h, 0);
+    size_t spans = nm_central_trim(h);
+    size_t bytes = nm_chunk_trim(h, 0);
+    return spans || bytes;
+}
+
+void *nm_source_map(struct nm_heap *h, size_t len, int *err, int final)
+{
+    void *p;
+    if (h->src.try_map) {
+        p = h->src.try_map(h->src.ctx, len, err);
+        if (!p && final) {
+            if (trim_caches(h))
+                p = h->src.try_map(h->src.ctx, len, err);
+            if (!p)
+                p = h->src.map(h->src.ctx, len, err);   /* may report / use host memory */
+        }
+    } else {
+        p = h->src.map(h->src.ctx, len, err);
+        if (!p && final && trim_caches(h))
+            p = h->src.map(h->src.ctx, len, err);
+    }
+    if (p)
+        nm_stat_mapped(h, (intptr_t)len, 1);
+    else if (!*err)
+        *err = ENOMEM;
+    return p;
+}
+
+void nm_source_unmap(struct nm_heap *h, void *p, size_t len)
+{
+    h->src.unmap(h->src.ctx, p, len);
+    nm_stat_mapped(h, -(intptr_t)len, -1);
+}
+
+/* ---- set-up ---- */
+
+int nm_heap_model_parse(const char *name)
+{
+    if (!name || !*name || !strcmp(name, "fast"))
+        return NM_HEAP_MODEL_FAST;
+    if (!strcmp(name, "simple"))
+        return NM_HEAP_MODEL_SIMPLE;
+    return -1;
+}
+
+static size_t pow2_floor(size_t v)
+{
+    return v ? (size_t)1 << (63 - __builtin_clzl(v)) : 0;
+}
+
+int nm_heap_init(struct nm_heap *h, const struct nm_page_source *src, const char *model,
+                 nm_heap_report_fn report, void *report_ctx)
+{
+    static atomic_uint serial;
+    int m = nm_heap_model_parse(model);
+    if (m < 0 || !src || !src->map || !src->unmap)
+        return EINVAL;
+    memset(h, 0, sizeof *h);
+    h->model = m;
+    h->src = *src;
+    h->report = report;
+    h->report_ctx = report_ctx;
+    h->page_size = src->page_size ? pow2_floor(src->page_size) : 4096;
+    h->max_block = src->max_block ? src->max_block : (size_t)4 << 20;
+
+    /* chunks: powers of two, page multiples, no larger than the device's block */
+    size_t maxc = pow2_floor(h->max_block);
+    if (maxc > NM_CHUNK_MAX)
+        maxc = NM_CHUNK_MAX;
+    size_t minc = maxc < NM_CHUNK_MIN ? maxc : NM_CHUNK_MIN;
+    if (minc < h->page_size)
+        minc = h->page_size;
+    h->min_chunk = minc;
+    h->max_chunk = maxc;
+    h->gshift = (unsigned)(63 - __builtin_clzl(minc));
+    nm_class_setup(h);
+    /* no size classes on a device whose blocks are too small to hold chunks */
+    if (m != NM_HEAP_MODEL_FAST || maxc < ((size_t)16 << 10) || minc > maxc)
+        h->max_small = 0;
+
+    /* the free-slot mark: random enough, odd so it is never a valid pointer */
+    uint64_t k = (uint64_t)(uintptr_t)h ^ ((uint64_t)(uintptr_t)&k << 17) ^
+                 ((uint64_t)atomic_fetch_add(&serial, 1) << 40) ^ __builtin_ia32_rdtsc();
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 29;
+    h->key = k | 1;
+    return 0;
+}
+
+void nm_heap_destroy(struct nm_heap *h)
+{
+    nm_tcache_flush_self(h, 1);
+    nm_large_destroy_all(h);
+    nm_chunk_destroy_all(h);
+    for (unsigned c = 0; c < NM_NCLASS; c++)
+        h->central[c].partial = NULL;
+}
+
+/* ---- the malloc family ---- */
+
+/* 0 if p is a live block (usable size in *usable), else the violation kind a
+   free of p would be. */
+static int classify(struct nm_heap *h, const void *p, size_t *usable)
+{
+    if (nm_small_lookup(h, p, usable))
+        return 0;
+    if ((*usable = nm_large_usable(h, p)) != 0)
+        return 0;
+    /* not live: ask free's own checks which violation it would be, via a
+       lookup that does not free (a live block was ruled out above) */
+    if (h->model == NM_HEAP_MODEL_FAST && !((uintptr_t)p & (NM_ALIGN - 1)) &&
+        nm_chunk_of(h, (uintptr_t)p, h->gshift)) {
+        return ((void *const *)p)[1] == (void *)(uintptr_t)h->key ? NM_HEAP_DOUBLE_FREE
+                                                                  : NM_HEAP_INVALID_FREE;
+    }
+    for (unsigned i = 0; i < NM_RING; i++)
+        if (h->ring[i] == (uintptr_t)p)
+            return NM_HEAP_DOUBLE_FREE;
+    return NM_HEAP_INVALID_FREE;
+}
+
+void *nm_heap_calloc(struct nm_heap *h, size_t nmemb, size_t size, const void *caller)
+{
+    size_t n;
+    if (__builtin_mul_overflow(nmemb, size, &n)) {
+        /* would wrap: fail as glibc does (no device-specific report) */
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (n <= h->max_small) {
+        void *p = nm_heap_malloc(h, n, caller);
+        if (p)
+            memset(p, 0, n);
+        return p;
+    }
+    /* its own mapping: the page source gives zeroed memory */
+    if (h->model == NM_HEAP_MODEL_SIMPLE)
+        return nm_simple_malloc(h, n, caller);
+    return nm_large_alloc(h, n, NM_ALIGN, 0, caller);
+}
+
+void *nm_heap_realloc(struct nm_heap *h, void *p, size_t n, const void *caller)
+{
+    if (!p)
+        return nm_heap_malloc(h, n, caller);
+    if (n == 0) {
+        /* glibc: realloc(p, 0) frees p and returns NULL */
+        nm_heap_free(h, p, caller);
+        return NULL;
+    }
+    size_t old;
+    int bad = classify(h, p, &old);
+    if (bad) {
+        /* glibc would abort; report and fail, leaving the block alone */
+        nm_heap_report(h, bad, p, 0, caller);
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* in place when it fits and does not waste most of the block */
+    if (n <= old) {
+        if (old <= 64 || n > old / 2)
+            return p;
+    }
+    void *q = nm_heap_malloc(h, n, caller);
+    if (!q)
+        return NULL;   /* p untouched, errno = ENOMEM */
+    memcpy(q, p, n < old ? n : old);
+    nm_heap_free(h, p, caller);
+    return q;
+}
+
+void *nm_heap_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller)
+{
+    if (align <= NM_ALIGN)
+        return nm_heap_malloc(h, n, caller);
+    if (align > ((size_t)1 << 40)) {
+        nm_stat_request(h, n);
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (h->model == NM_HEAP_MODEL_SIMPLE)
+        return nm_simple_memalign(h, align, n, caller);
+    if (align <= NM_UNIT && n <= h->max_small) {
+        /* spans start on 4 KiB units: a class whose size is a multiple of
+           align has every slot aligned */
+        for (unsigned c = nm_size_class(n); c < NM_NCLASS; c++) {
+            size_t size = nm_class_size[c];
+            if (size > h->max_small)
+                break;
+            if (!(size & (align - 1))) {
+                void *p = nm_heap_malloc(h, size, caller);
+                return p;
+            }
+        }
+    }
+    return nm_large_alloc(h, n, align, 0, caller);
+}
+
+size_t nm_heap_usable_size(struct nm_heap *h, const void *p)
+{
+    size_t n = 0;
+    if (!p)
+        return 0;
+    if (nm_small_lookup(h, p, &n))
+        return n;
+    return nm_large_usable(h, p);
+}
+
+int nm_heap_owns(struct nm_heap *h, const void *p)
+{
+    size_t n;
+    return p && classify(h, p, &n) == 0;
+}
+
+int nm_heap_trim(struct nm_heap *h)
+{
+    int saved = errno;
+    int r = trim_caches(h);
+    errno = saved;
+    return r;
+}
+
+/* ---- fork ---- */
+
+void nm_heap_atfork_prepare(struct nm_heap *h)
+{
+    /* the order locks nest everywhere else: large (its table may grow, which
+       may trim), then classes, then chunks, then the registry */
+    nm_lock(&h->large_lock);
+    for (unsigned c = 0; c < NM_NCLASS; c++)
+        nm_lock(&h->central[c].lock);
+    nm_lock(&h->chunk_lock);
+    nm_lock(&nm_registry_lock);
+}
+
+void nm_heap_atfork_parent(struct nm_heap *h)
+{
+    nm_unlock(&nm_registry_lock);
+    nm_unlock(&h->chunk_lock);
+    for (unsigned c = NM_NCLASS; c-- > 0;)
+        nm_unlock(&h->central[c].lock);
+    nm_unlock(&h->large_lock);
+}
+
+void nm_heap_atfork_child(struct nm_heap *h)
+{
+    /* only this thread exists now: plain resets (other threads' caches leak) */
+    atomic_store_explicit(&h->large_lock.v, 0, memory_order_relaxed);
+    atomic_store_explicit(&nm_registry_lock.v, 0, memory_order_relaxed);
+    atomic_store_explicit(&h->chunk_lock.v, 0, memory_order_relaxed);
+    for (unsigned c = 0; c < NM_NCLASS; c++)
+        atomic_store_explicit(&h->central[c].lock.v, 0, memory_order_relaxed);
+}

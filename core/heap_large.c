@@ -1,0 +1,204 @@
+/* core/heap_large.c - large allocations: one page-source mapping each.
+ *
+ * Requests above the largest size class (and, in the simple model, every
+ * request) get their own mapping.  The block starts at the mapping (or hdr
+ * bytes into it, or at an aligned offset for memalign), so the table that
+ * records blocks is keyed by the program's pointer: an open-addressing hash
+ * (tombstones for removals) that starts inside struct nm_heap and grows into
+ * page-source mappings.  Under large_lock; page-source calls happen unlocked,
+ * except when the table itself grows.
+ *
+ * A freed pointer that is not in the table is a double free if it is among the
+ * last NM_RING large blocks freed, else an invalid free.
+ */
+#include "heap.h"
+
+#include <errno.h>
+#include <stdint.h>
+
+#define BIG_EMPTY 0
+#define BIG_TOMB  1
+
+static size_t big_hash(uintptr_t p, size_t cap)
+{
+    return (size_t)(((uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+static struct nm_big *big_find(struct nm_heap *h, uintptr_t p)
+{
+    if (!h->big)
+        return NULL;
+    size_t i = big_hash(p, h->big_cap);
+    for (;;) {
+        struct nm_big *e = &h->big[i];
+        if (e->ptr == p)
+            return e;
+        if (e->ptr == BIG_EMPTY)
+            return NULL;
+        i = (i + 1) & (h->big_cap - 1);
+    }
+}
+
+static void big_put(struct nm_big *tab, size_t cap, const struct nm_big *v)
+{
+    size_t i = big_hash(v->ptr, cap);
+    while (tab[i].ptr > BIG_TOMB)
+        i = (i + 1) & (cap - 1);
+    tab[i] = *v;
+}
+
+/* Make room for one more entry; under large_lock.  -1 if the table cannot grow. */
+static int big_reserve(struct nm_heap *h)
+{
+    if (!h->big) {
+        h->big = h->big_inline;
+        h->big_cap = NM_BIG_INLINE;
+    }
+    if ((h->big_fill + 1) * 4 <= h->big_cap * 3)
+        return 0;
+    size_t cap = h->big_cap;
+    while ((h->big_live + 1) * 2 > cap)
+        cap *= 2;
+    if (cap == NM_BIG_INLINE && h->big == h->big_inline) {
+        /* few live blocks, many tombstones: rehash the inline table in place */
+        struct nm_big keep[NM_BIG_INLINE];
+        size_t k = 0;
+        for (size_t i = 0; i < NM_BIG_INLINE; i++)
+            if (h->big[i].ptr > BIG_TOMB)
+                keep[k++] = h->big[i];
+        for (size_t i = 0; i < NM_BIG_INLINE; i++)
+            h->big[i].ptr = BIG_EMPTY;
+        for (size_t i = 0; i < k; i++)
+            big_put(h->big, cap, &keep[i]);
+        h->big_fill = k;
+        return 0;
+    }
+    /* grow (or just drop tombstones) into a fresh mapping */
+    size_t len = (cap * sizeof(struct nm_big) + h->page_size - 1) & ~(h->page_size - 1);
+    int err = 0;
+    struct nm_big *tab = nm_source_map(h, len, &err, 1);
+    if (!tab)
+        return -1;
+    for (size_t i = 0; i < h->big_cap; i++)
+        if (h->big[i].ptr > BIG_TOMB)
+            big_put(tab, cap, &h->big[i]);
+    if (h->big_map_len)
+        nm_source_unmap(h, h->big, h->big_map_len);
+    h->big = tab;
+    h->big_cap = cap;
+    h->big_map_len = len;
+    h->big_fill = h->big_live;
+    return 0;
+}
+
+void *nm_large_alloc(struct nm_heap *h, size_t n, size_t align, size_t hdr,
+                     const void *caller)
+{
+    size_t page = h->page_size;
+    nm_stat_request(h, n);
+    if (n > PTRDIFF_MAX - hdr - 2 * (page + align)) {
+        /* no machine could: fail like glibc, nothing device-specific to report */
+        atomic_fetch_add_explicit(&h->st_failed, 1, memory_order_relaxed);
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (align <= NM_ALIGN)
+        align = NM_ALIGN;
+    else
+        hdr = 0;   /* aligned blocks keep no header: the table knows their size */
+    size_t need = (hdr + n + page - 1) & ~(page - 1);
+    if (need == 0)
+        need = page;
+    size_t len = need;
+    if (align > page && len < align)
+        len = align;   /* a block of >= align bytes comes naturally aligned from the engine */
+
+    int err = 0;
+    char *base = nm_source_map(h, len, &err, 1);
+    uintptr_t p = (uintptr_t)base + hdr;
+    if (base && align > page && ((uintptr_t)base & (align - 1))) {
+        /* the source did not align it (host memory): map more, align inside */
+        nm_source_unmap(h, base, len);
+        len = need + align - page;
+        base = nm_source_map(h, len, &err, 1);
+        p = ((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1);
+    }
+    if (!base) {
+        nm_heap_report(h, NM_HEAP_NO_MEMORY, NULL, n, caller);
+        errno = err ? err : ENOMEM;
+        return NULL;
+    }
+    if (hdr >= sizeof(size_t))
+        *(size_t *)(p - hdr) = n;   /* the size word uClibc-ng keeps there */
+
+    struct nm_big e = {p, (uintptr_t)base, len, (uintptr_t)base + len - p};
+    nm_lock(&h->large_lock);
+    if (big_reserve(h) != 0) {
+        nm_unlock(&h->large_lock);
+        nm_source_unmap(h, base, len);
+        nm_heap_report(h, NM_HEAP_NO_MEMORY, NULL, n, caller);
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct nm_big *slot = &h->big[big_hash(p, h->big_cap)];
+    while (slot->ptr > BIG_TOMB)
+        slot = slot + 1 == h->big + h->big_cap ? h->big : slot + 1;
+    if (slot->ptr == BIG_EMPTY)
+        h->big_fill++;
+    *slot = e;
+    h->big_live++;
+    nm_unlock(&h->large_lock);
+    atomic_fetch_add_explicit(&h->st_large_in_use, e.size, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->st_large_count, 1, memory_order_relaxed);
+    nm_stat_in_use(h, (intptr_t)e.size);
+    return (void *)p;
+}
+
+int nm_large_free(struct nm_heap *h, void *ptr)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    nm_lock(&h->large_lock);
+    struct nm_big *e = big_find(h, p);
+    if (!e) {
+        int kind = NM_HEAP_INVALID_FREE;
+        for (unsigned i = 0; i < NM_RING; i++)
+            if (h->ring[i] == p)
+                kind = NM_HEAP_DOUBLE_FREE;
+        nm_unlock(&h->large_lock);
+        return kind;
+    }
+    struct nm_big v = *e;
+    e->ptr = BIG_TOMB;
+    h->big_live--;
+    h->ring[h->ring_pos++ % NM_RING] = p;
+    nm_unlock(&h->large_lock);
+    nm_source_unmap(h, (void *)v.base, v.len);
+    atomic_fetch_sub_explicit(&h->st_large_in_use, v.size, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&h->st_large_count, 1, memory_order_relaxed);
+    nm_stat_in_use(h, -(intptr_t)v.size);
+    return 0;
+}
+
+size_t nm_large_usable(struct nm_heap *h, const void *p)
+{
+    nm_lock(&h->large_lock);
+    struct nm_big *e = big_find(h, (uintptr_t)p);
+    size_t n = e ? e->size : 0;
+    nm_unlock(&h->large_lock);
+    return n;
+}
+
+void nm_large_destroy_all(struct nm_heap *h)
+{
+    nm_lock(&h->large_lock);
+    if (h->big) {
+        for (size_t i = 0; i < h->big_cap; i++)
+            if (h->big[i].ptr > BIG_TOMB)
+                nm_source_unmap(h, (void *)h->big[i].base, h->big[i].len);
+        if (h->big_map_len)
+            nm_source_unmap(h, h->big, h->big_map_len);
+    }
+    h->big = NULL;
+    h->big_cap = h->big_live = h->big_fill = h->big_map_len = 0;
+    nm_unlock(&h->large_lock);
+}

@@ -1,0 +1,155 @@
+/*
+ * nm_procfs.c - /proc/<pid>/maps as the device shows it (fs/proc/task_nommu.c).
+ *
+ * One line per mapping findable in the mapping table (a mapping overwritten by an
+ * identical one is gone, as in 6.1+), in the MMU line format with nommu's differences:
+ * the 4th permission character is 'S' for a MAP_SHARED file map (VM_MAYSHARE and
+ * VM_SHARED; read-only private maps are 'p' since 6.3), anonymous maps have offset 0
+ * and no name, there is no [heap], [vdso] or [anon:...], and the stack is the only
+ * named anonymous map.
+ */
+#include "nm_core.h"
+#include "nm_os.h"
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+
+/* The file's name, for the maps view: read once at map time, kept in a small ring. */
+uint32_t nm_path_remember(struct nm_engine *e, int fd)
+{
+	char link[64] = "/proc/self/fd/";
+	size_t n = strlen(link);
+	unsigned v = (unsigned)fd;
+	char digits[12];
+	int k = 0;
+	do
+		digits[k++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (k)
+		link[n++] = digits[--k];
+	link[n] = 0;
+	uint32_t slot = e->path_next++ % NM_PATHS;
+	long len = nm_os_ret(syscall(SYS_readlinkat, AT_FDCWD, link, e->paths[slot], NM_PATH_MAX - 1));
+	if (len < 0)
+		return NM_NONE;
+	e->paths[slot][len] = 0;
+	return slot;
+}
+
+struct out {
+	char *p;
+	size_t len, cap;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->len + n > o->cap)
+		n = o->cap - o->len;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void put_hex(struct out *o, unsigned long v, int width)
+{
+	char t[24];
+	int i = 0;
+	do
+		t[i++] = "0123456789abcdef"[v & 15];
+	while ((v >>= 4));
+	while (i < width)
+		t[i++] = '0';
+	while (i)
+		put(o, &t[--i], 1);
+}
+
+static void put_dec(struct out *o, unsigned long v)
+{
+	char t[24];
+	int i = 0;
+	do
+		t[i++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (i)
+		put(o, &t[--i], 1);
+}
+
+/* "start-end perms offset maj:min inode " then the name padded to a column */
+static void line(struct out *o, uintptr_t start, uintptr_t end, const char perms[4], unsigned long long off,
+		 dev_t dev, unsigned long ino, const char *name)
+{
+	size_t at = o->len;
+	put_hex(o, start, 8);
+	put(o, "-", 1);
+	put_hex(o, end, 8);
+	put(o, " ", 1);
+	put(o, perms, 4);
+	put(o, " ", 1);
+	put_hex(o, off, 8);
+	put(o, " ", 1);
+	put_hex(o, major(dev), 2);
+	put(o, ":", 1);
+	put_hex(o, minor(dev), 2);
+	put(o, " ", 1);
+	put_dec(o, ino);
+	put(o, " ", 1);
+	if (name) {
+		size_t width = 25 + sizeof(void *) * 6 - 1; /* seq_setwidth() in nommu_vma_show() */
+		while (o->len - at < width)
+			put(o, " ", 1);
+		put(o, " ", 1); /* seq_pad() ends with the pad character itself */
+		put(o, name, strlen(name));
+	}
+	put(o, "\n", 1);
+}
+
+/* The host's stack mapping, shown as the device's fixed-size stack. */
+static void stack_line(struct out *o)
+{
+	static char buf[65536];
+	long fd = nm_os_openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0), n, got = 0;
+	if (fd < 0)
+		return;
+	while (got < (long)sizeof(buf) - 1 && (n = nm_os_read((int)fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	nm_os_close((int)fd);
+	buf[got] = 0;
+	char *s = strstr(buf, "[stack]");
+	if (!s)
+		return;
+	while (s > buf && s[-1] != '\n')
+		s--;
+	unsigned long start = 0, end = 0;
+	for (; *s && *s != '-'; s++)
+		start = start * 16 + (unsigned long)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+	for (s++; *s && *s != ' '; s++)
+		end = end * 16 + (unsigned long)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+	line(o, start, end, "rw-p", 0, 0, 0, "[stack]");
+}
+
+size_t nm_proc_maps(struct nm_engine *e, char *buf, size_t cap)
+{
+	struct out o = { buf, 0, cap };
+	nm_engine_lock(e);
+	uint32_t last = 0, gen = ++e->maps_gen;
+	for (uint32_t p = 0; p < e->ram.npages; p++) {
+		uint32_t x = e->vma_at[p];
+		if (!x || x == last)
+			continue;
+		last = x;
+		struct nm_vma *v = &e->vmas[x - 1];
+		if (v->shown == gen)
+			continue; /* listed already (a piece of it was overwritten in between) */
+		v->shown = gen;
+		struct nm_region *rg = &e->regions[v->region];
+		char perms[4] = { v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+				  v->prot & PROT_EXEC ? 'x' : '-', v->shared ? 'S' : 'p' };
+		if (v->is_file)
+			line(&o, v->start, v->end, perms, (unsigned long long)v->pgoff << e->ram.page_shift, rg->dev,
+			     (unsigned long)rg->ino, rg->path != NM_NONE ? e->paths[rg->path] : "");
+		else
+			line(&o, v->start, v->end, perms, 0, 0, 0, NULL);
+	}
+	nm_engine_unlock(e);
+	stack_line(&o);
+	return o.len;
+}
