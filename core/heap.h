@@ -250,12 +250,12 @@ static inline struct nm_chunk *nm_chunk_of(const struct nm_heap *h, uintptr_t a,
     size_t i = nm_reg_hash(g, gshift);
     for (;;) {
         uintptr_t e = atomic_load_explicit(&nm_registry[i], memory_order_acquire);
+        if (NM_UNLIKELY(e == 0))
+            return NULL;
         if (NM_LIKELY((e & ~gmask) == g && e != NM_REG_TOMB)) {
             struct nm_chunk *c = (struct nm_chunk *)(g - ((e & gmask) << gshift));
             return NM_LIKELY(c->heap == h) ? c : NULL;
         }
-        if (e == 0)
-            return NULL;
         i = (i + 1) & ((1u << NM_REG_BITS) - 1);
     }
 }

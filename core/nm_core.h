@@ -124,14 +124,20 @@ struct nm_host_map {
 	uintptr_t start, end;
 };
 
-/* One violation context (rule + call site), for dedup. */
+/* One violation context (a rule at one call stack's top frames), for dedup. */
 struct nm_context {
 	uint16_t rule;
-	bool used;
-	const void *caller;
+	bool used, suppressed;
+	uint8_t npcs;
+	uint32_t id;
+	uintptr_t hash;
+	void *pcs[8];
 	unsigned long count;
+	char top[192];             /* frame 0 as "function+0x.. (module+0x..)" */
+	char suppression[64];
 };
 #define NM_CONTEXTS 1024
+#define NM_LOGGED_MODULES 256
 
 struct nm_engine {
 	pthread_mutex_t lock;
@@ -168,6 +174,11 @@ struct nm_engine {
 	uint32_t host_count, host_cap;
 
 	int report_fd;
+	int log_fd;                  /* JSON Lines log, or -1 */
+	pthread_mutex_t report_lock; /* contexts and log records (never held with the engine lock) */
+	unsigned long suppressed;
+	uintptr_t logged_modules[NM_LOGGED_MODULES]; /* module bases already in the log */
+	unsigned nlogged_modules;
 	unsigned long violations;
 	unsigned long rule_counts[NM_RULE_COUNT];
 	struct nm_context contexts[NM_CONTEXTS];
@@ -227,6 +238,7 @@ struct nm_call {
 enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s,
 			    const struct nm_call *call, long device_ret);
 void nm_report_flush(struct nm_engine *e);
+void nm_report_start(struct nm_engine *e, const char *program);
 static inline enum nm_action nm_action_of(const struct nm_engine *e, enum nm_rule r)
 {
 	return (enum nm_action)e->cfg.action[r];

@@ -37,7 +37,9 @@ struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err)
 	e->cfg = *cfg;
 	e->host_page = (size_t)sysconf(_SC_PAGESIZE);
 	e->report_fd = 2;
+	e->log_fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->report_lock, NULL);
 	int r = nm_ram_init(&e->ram, cfg->ram_size, cfg->page_size, cfg->max_order, cfg->trim);
 	if (r == 0)
 		r = nm_tables_init(e);
@@ -79,6 +81,77 @@ void nm_engine_unlock(struct nm_engine *e)
 void nm_engine_after_fork_child(struct nm_engine *e)
 {
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->report_lock, NULL);
+}
+
+/* Expand %p (pid), %n (program base name) and %% in a log path. */
+static void expand_log_path(char *out, size_t cap, const char *pattern, const char *program)
+{
+	const char *name = strrchr(program, '/');
+	name = name ? name + 1 : program;
+	size_t k = 0;
+	for (const char *p = pattern; *p && k + 24 < cap; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			char t[24];
+			int i = 0;
+			long v = nm_os_getpid();
+			do
+				t[i++] = (char)('0' + v % 10);
+			while ((v /= 10));
+			while (i)
+				out[k++] = t[--i];
+			p++;
+		} else if (p[0] == '%' && p[1] == 'n') {
+			for (const char *q = name; *q && k + 24 < cap; q++)
+				out[k++] = *q;
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			out[k++] = '%';
+			p++;
+		} else {
+			out[k++] = *p;
+		}
+	}
+	out[k] = 0;
+}
+
+/*
+ * Open this process's log (if the run asked for one) and write its start record;
+ * say on stderr which file it is.  Called at start and again in a forked child.
+ */
+int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out, size_t cap)
+{
+	if (e->log_fd >= 0) {
+		nm_os_close(e->log_fd);
+		e->log_fd = -1;
+	}
+	e->nlogged_modules = 0;
+	if (!e->cfg.log_path[0])
+		return 0;
+	expand_log_path(path_out, cap, e->cfg.log_path, program);
+	long fd = nm_os_openat(AT_FDCWD, path_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return (int)fd;
+	/* keep it away from the low numbers programs assume are theirs */
+	long high = nm_os_fcntl((int)fd, F_DUPFD_CLOEXEC, 900);
+	if (high >= 0) {
+		nm_os_close((int)fd);
+		fd = high;
+	}
+	e->log_fd = (int)fd;
+	nm_report_start(e, program);
+	return 0;
+}
+
+/* A forked child is a process of its own: its own log, its own contexts. */
+void nm_engine_child_restart(struct nm_engine *e, const char *program)
+{
+	char path[512];
+	memset(e->contexts, 0, sizeof(e->contexts));
+	e->contexts_used = 0;
+	e->violations = e->suppressed = 0;
+	memset(e->rule_counts, 0, sizeof(e->rule_counts));
+	nm_engine_open_log(e, program, path, sizeof(path));
 }
 
 void nm_engine_set_report_fd(struct nm_engine *e, int fd)

@@ -81,6 +81,12 @@ void nm_engine_lock(struct nm_engine *e);
 void nm_engine_unlock(struct nm_engine *e);
 void nm_engine_after_fork_child(struct nm_engine *e);
 
+/* Open the JSON Lines log named by the config (%p, %n expanded into path_out) and write
+ * its start record; 0 if none is configured, -errno if it cannot be opened. */
+int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out, size_t cap);
+/* In a forked child: a log and contexts of its own. */
+void nm_engine_child_restart(struct nm_engine *e, const char *program);
+
 /* Print the end-of-run summary of violations (if any) on the report fd. */
 void nm_engine_summary(struct nm_engine *e);
 

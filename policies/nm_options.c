@@ -39,6 +39,8 @@ void nm_config_defaults(struct nm_config *c)
 	c->trim = 1; /* CONFIG_NOMMU_INITIAL_TRIM_EXCESS default */
 	c->contig = NM_CONTIG_TRUNCATED;
 	c->fork_errno = ENOSYS; /* uClibc-ng's fork stub */
+	c->trace_children = true;
+	c->log_announce = true;
 	memcpy(c->heap, "fast", 5);
 	apply_profile(c, nm_profile_find(DEFAULT_PROFILE));
 }
@@ -122,7 +124,7 @@ static int parse_action(const char *s, size_t len, enum nm_action *a)
 /* one "key=value" item; item is not NUL-terminated */
 static int parse_item(struct nm_config *c, const char *item, size_t len, char *err, size_t errlen)
 {
-	char copy[128];
+	char copy[NM_OPT_PATH_MAX + 32];
 	const char *eqs = memchr(item, '=', len);
 	if (len >= sizeof(copy)) {
 		set_err(err, errlen, "option too long: ", "", "");
@@ -229,6 +231,28 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 		else if (eq(v, vlen, "EINVAL"))
 			c->fork_errno = EINVAL;
 		else
+			goto bad_value;
+	} else if (eq(item, klen, "log") || eq(item, klen, "suppressions") || eq(item, klen, "skip")) {
+		char *dst = item[0] == 'l' ? c->log_path : item[1] == 'u' ? c->suppressions : NULL;
+		if (!dst) {
+			if (c->nskip == NM_SKIP_MAX) {
+				set_err(err, errlen, "too many skip= options (at most 8)", "", "");
+				return -1;
+			}
+			dst = c->skip[c->nskip++];
+		}
+		if (!vlen || vlen >= NM_OPT_PATH_MAX)
+			goto bad_value;
+		memcpy(dst, v, vlen);
+		dst[vlen] = 0;
+	} else if (eq(item, klen, "log-announce")) {
+		if (parse_bool(v, vlen, &c->log_announce) < 0)
+			goto bad_value;
+	} else if (eq(item, klen, "gen-suppressions")) {
+		if (parse_bool(v, vlen, &c->gen_suppressions) < 0)
+			goto bad_value;
+	} else if (eq(item, klen, "trace-children")) {
+		if (parse_bool(v, vlen, &c->trace_children) < 0)
 			goto bad_value;
 	} else if (eq(item, klen, "heap")) {
 		if (!(eq(v, vlen, "fast") || eq(v, vlen, "simple") || eq(v, vlen, "uclibc") ||

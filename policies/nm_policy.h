@@ -46,6 +46,8 @@ enum nm_contig {
 
 #define NM_PROFILE_NAME_MAX 24
 #define NM_HEAP_NAME_MAX 16
+#define NM_OPT_PATH_MAX 256
+#define NM_SKIP_MAX 8
 
 struct nm_config {
 	enum nm_mode mode;
@@ -63,6 +65,16 @@ struct nm_config {
 	bool proc_maps;                    /* /proc/self/maps shows the device's view */
 	bool xip;                          /* R/O private file maps come back unaligned (XIP) */
 	char heap[NM_HEAP_NAME_MAX];       /* malloc model (issue: malloc from device RAM) */
+
+	/* reporting */
+	char log_path[NM_OPT_PATH_MAX];    /* JSON Lines log, %p pid, %n program name */
+	char suppressions[NM_OPT_PATH_MAX];
+	bool gen_suppressions;             /* print a ready-to-paste entry per new context */
+	bool log_announce;                 /* say "logging to FILE" on stderr at start */
+	char skip[NM_SKIP_MAX][NM_OPT_PATH_MAX]; /* programs left unchecked (globs on the path) */
+	unsigned nskip;
+	bool trace_children;               /* false: only the first program is checked */
+	char run_id[40];                   /* the launcher's run id (NOMMU_RUN_ID), for logs */
 };
 
 /* Device parameters of one board/kernel configuration. */
@@ -82,7 +94,8 @@ void nm_config_defaults(struct nm_config *c);
 /*
  * Parse "key=value:key=value..." (NOMMU_OPTIONS) into c.  Returns 0, or -1 with a
  * one-line message in err.  Keys: mode, mem, rule, profile, page-size, max-order,
- * trim, uninit, shared-tmpfs, heap.
+ * trim, uninit, shared-tmpfs, heap, proc-maps, xip, fork-errno, log, log-announce,
+ * suppressions, gen-suppressions, skip (repeatable), trace-children.
  */
 int nm_config_parse(struct nm_config *c, const char *opts, char *err, size_t errlen);
 

@@ -226,7 +226,8 @@ EXPORT void *sbrk(intptr_t increment)
 
 EXPORT int shmget(key_t key, size_t size, int flags)
 {
-	ASK(nm_shmget_check(e, &site, size));
+	if (flags & IPC_CREAT) /* only a new segment gets a block; a lookup allocates nothing */
+		ASK(nm_shmget_check(e, &site, size));
 	int id = REAL(shmget)(key, size, flags);
 	struct nm_engine *e = nm_preload_engine_outside();
 	if (id >= 0 && e && (flags & IPC_CREAT)) {

@@ -12,6 +12,8 @@
  */
 #include "nommu.h"
 #include "preload.h"
+#include "nm_suppress.h"
+#include <fcntl.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -44,17 +46,58 @@ static struct {
 
 static void say(const char *a, const char *b)
 {
-	struct iovec { const void *base; size_t len; };
 	if (a)
 		syscall(SYS_write, 2, a, strlen(a));
 	if (b)
 		syscall(SYS_write, 2, b, strlen(b));
 }
 
+static char program[512]; /* this process's executable, for logs and skip= */
+
+static void read_program(void)
+{
+	long n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", program, sizeof(program) - 1);
+	program[n > 0 ? n : 0] = 0;
+}
+
+/* skip=GLOB: this program runs unchecked, as on the desktop (its children are checked). */
+static bool skipped(const struct nm_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nskip; i++)
+		if (nm_glob_match(cfg->skip[i], program))
+			return true;
+	return false;
+}
+
+/* trace-children=no: take libnommu out of LD_PRELOAD for the programs we start.
+ * Edited in place: nothing may be allocated this early. */
+static void stop_tracing_children(void)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "LD_PRELOAD=", 11) != 0)
+			continue;
+		char *list = *e + 11, *w = list;
+		for (char *r = list; *r;) {
+			size_t n = strcspn(r, ": ");
+			bool ours = n >= 11 && memcmp(r + n - 11, "libnommu.so", 11) == 0;
+			if (!ours) {
+				if (w != list)
+					*w++ = ':';
+				memmove(w, r, n);
+				w += n;
+			}
+			r += n;
+			r += strspn(r, ": ");
+		}
+		*w = 0;
+	}
+}
+
 static void create_engine(void)
 {
 	struct nm_config cfg;
-	char err[256];
+	char err[512];
 	int e;
 	nm_config_defaults(&cfg);
 	if (nm_config_parse(&cfg, getenv("NOMMU_OPTIONS"), err, sizeof(err)) < 0 ||
@@ -64,11 +107,36 @@ static void create_engine(void)
 		say("\n", NULL);
 		_exit(2);
 	}
+	const char *run = getenv("NOMMU_RUN_ID");
+	if (run && strlen(run) < sizeof(cfg.run_id))
+		strcpy(cfg.run_id, run);
+	read_program();
+	if (!cfg.trace_children)
+		stop_tracing_children();
+	if (skipped(&cfg))
+		return; /* engine stays NULL: every call passes through */
+	if (cfg.suppressions[0] && nm_suppressions_load(cfg.suppressions, err, sizeof(err)) < 0) {
+		say("nommu: ", err);
+		say("\n", NULL);
+		_exit(2);
+	}
 	engine = nm_engine_create(&cfg, &e);
 	if (!engine) {
 		say("nommu: cannot reserve the device RAM from the host: ", strerror(e));
 		say("; try a smaller --mem\n", NULL);
 		_exit(2);
+	}
+	char path[512];
+	int r = nm_engine_open_log(engine, program, path, sizeof(path));
+	if (r < 0) {
+		say("nommu: cannot open the log file ", path);
+		say(": ", strerror(-r));
+		say("\n", NULL);
+		_exit(2);
+	}
+	if (path[0] && cfg.log_path[0] && cfg.log_announce) {
+		say("nommu: logging to ", path);
+		say("\n", NULL);
 	}
 }
 
@@ -84,7 +152,7 @@ struct nm_engine *nm_preload_engine(void)
 			in_tool++;
 			create_engine();
 			in_tool--;
-			__atomic_store_n(&engine_state, 2, __ATOMIC_RELEASE);
+			__atomic_store_n(&engine_state, engine ? 2 : 3, __ATOMIC_RELEASE);
 			return engine;
 		}
 	}
@@ -113,7 +181,13 @@ void nm_preload_leave(void)
 
 static void fork_prepare(void) { nm_engine_lock(engine); }
 static void fork_parent(void) { nm_engine_unlock(engine); }
-static void fork_child(void) { nm_engine_after_fork_child(engine); }
+static void fork_child(void)
+{
+	nm_engine_after_fork_child(engine);
+	in_tool++;
+	nm_engine_child_restart(engine, program);
+	in_tool--;
+}
 
 __attribute__((constructor(101))) static void preload_init(void)
 {
@@ -125,8 +199,9 @@ __attribute__((constructor(101))) static void preload_init(void)
 	real.truncate = (truncate_fn)dlsym(RTLD_NEXT, "truncate");
 	nm_preload_resolve_calls();
 	in_tool--;
-	nm_preload_resolve_procfs(nm_preload_engine());
-	if (nm_preload_engine())
+	struct nm_engine *e = nm_preload_engine();
+	nm_preload_resolve_procfs(e);
+	if (e)
 		pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
