@@ -147,13 +147,13 @@ struct nm_engine {
 	bool traced;                 /* ptraced at start: R/O private maps never shared */
 
 	struct nm_region *regions;
-	uint32_t region_cap, region_free;
+	uint32_t region_cap, region_free, region_hw;
 	struct nm_vma *vmas;
 	uint32_t vma_cap, vma_free, vma_count;
 	uint32_t *vma_at;            /* per device page: vma index + 1, or 0 */
 
 	uint32_t maps_gen;
-	uint32_t vma_hw;             /* highest vma index ever used + 1 (bounds full scans) */
+	uint32_t vma_hw;             /* vmas handed out so far (bounds full scans) */
 	uint32_t *share;             /* indices of shareable regions (the region tree) */
 	uint32_t share_count, share_cap;
 

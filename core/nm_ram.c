@@ -168,6 +168,9 @@ int nm_ram_init(struct nm_ram *r, size_t size, size_t page_size, unsigned max_or
 	if (res < 0)
 		return (int)res;
 	r->reserve_base = (uintptr_t)res;
+	/* small pages only: a transparent huge page would make a 4 KiB map fault in 2 MiB
+	 * and drop back in 2 MiB pieces, far from what the device (or the program) does */
+	nm_os_madvise(r->reserve_base, r->reserve_len, MADV_NOHUGEPAGE);
 	r->base = (r->reserve_base + block - 1) & ~(uintptr_t)(block - 1);
 
 	size_t meta = (size_t)r->npages * (2 * sizeof(uint32_t) + 2);

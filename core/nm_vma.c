@@ -32,17 +32,9 @@ int nm_tables_init(struct nm_engine *e)
 	e->share = nm_os_table_alloc(sizeof(uint32_t) * e->share_cap);
 	if (!e->regions || !e->vmas || !e->vma_at || !e->pcaches || !e->host_maps || !e->share || !e->paths)
 		return -12;
-	/* free lists threaded through the tables, lowest index first */
-	e->region_free = NM_NONE;
-	for (uint32_t i = e->region_cap; i-- > 0;) {
-		e->regions[i].next_free = e->region_free;
-		e->region_free = i;
-	}
-	e->vma_free = NM_NONE;
-	for (uint32_t i = e->vma_cap; i-- > 0;) {
-		e->vmas[i].next_free = e->vma_free;
-		e->vma_free = i;
-	}
+	/* entries are handed out from a high-water mark, then recycled through free lists:
+	 * nothing is written at start, so the host never faults in the untouched tables */
+	e->region_free = e->vma_free = NM_NONE;
 	return 0;
 }
 
@@ -84,9 +76,12 @@ static void share_remove(struct nm_engine *e, uint32_t ri)
 uint32_t nm_region_new(struct nm_engine *e)
 {
 	uint32_t ri = e->region_free;
-	if (ri == NM_NONE)
+	if (ri != NM_NONE)
+		e->region_free = e->regions[ri].next_free;
+	else if (e->region_hw < e->region_cap)
+		ri = e->region_hw++;
+	else
 		return NM_NONE;
-	e->region_free = e->regions[ri].next_free;
 	memset(&e->regions[ri], 0, sizeof(struct nm_region));
 	e->regions[ri].pcache = NM_NONE;
 	e->regions[ri].path = NM_NONE;
@@ -113,12 +108,13 @@ void nm_region_put(struct nm_engine *e, uint32_t ri)
 uint32_t nm_vma_new(struct nm_engine *e)
 {
 	uint32_t vi = e->vma_free;
-	if (vi == NM_NONE)
+	if (vi != NM_NONE)
+		e->vma_free = e->vmas[vi].next_free;
+	else if (e->vma_hw < e->vma_cap)
+		vi = e->vma_hw++;
+	else
 		return NM_NONE;
-	e->vma_free = e->vmas[vi].next_free;
 	memset(&e->vmas[vi], 0, sizeof(struct nm_vma));
-	if (vi >= e->vma_hw)
-		e->vma_hw = vi + 1;
 	return vi;
 }
 

@@ -29,6 +29,7 @@ static void apply_profile(struct nm_config *c, const struct nm_profile *p)
 	c->page_size = p->page_size;
 	c->max_order = p->max_order;
 	c->memfd_errno = p->memfd_errno;
+	c->fork_errno = p->fork_errno;
 }
 
 void nm_config_defaults(struct nm_config *c)
@@ -38,7 +39,6 @@ void nm_config_defaults(struct nm_config *c)
 	c->ram_size = DEFAULT_RAM;
 	c->trim = 1; /* CONFIG_NOMMU_INITIAL_TRIM_EXCESS default */
 	c->contig = NM_CONTIG_TRUNCATED;
-	c->fork_errno = ENOSYS; /* uClibc-ng's fork stub */
 	c->trace_children = true;
 	c->log_announce = true;
 	memcpy(c->heap, "fast", 5);

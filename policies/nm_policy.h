@@ -84,6 +84,7 @@ struct nm_profile {
 	size_t page_size;
 	unsigned max_order;
 	int memfd_errno;
+	int fork_errno;   /* m68k has a fork syscall that says EINVAL; riscv has none (libc stub) */
 };
 extern const struct nm_profile nm_profiles[];
 const struct nm_profile *nm_profile_find(const char *name);
