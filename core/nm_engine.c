@@ -190,7 +190,8 @@ void nm_engine_ram_stats(struct nm_engine *e, struct nm_ram_stats *st)
 /*
  * ftruncate on a memory file (ramfs_nommu_resize): shrinking below a live MAP_SHARED
  * mapping is ETXTBSY (nommu_shrink_inode_mappings, RF14); growing from 0 allocates
- * the pages contiguously, which is what lets MAP_SHARED work on the file later.
+ * the pages contiguously, which is what lets MAP_SHARED work on the file later, and
+ * fails EFBIG when they would not fit in the largest block.
  */
 static long truncate_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
 			    const struct stat *st, bool memfs, off_t len)
@@ -220,8 +221,16 @@ static long truncate_locked(struct nm_engine *e, const struct nm_site *s, const 
 			}
 		}
 	}
-	if (st->st_size == 0 && len > 0)
-		nm_contig_note(e, st->st_dev, st->st_ino, ((uint64_t)len + page - 1) >> e->ram.page_shift);
+	if (st->st_size == 0 && len > 0) {
+		/* ramfs_nommu_expand_for_mapping(): the whole size becomes one block now */
+		uint64_t pages = ((uint64_t)len + page - 1) >> e->ram.page_shift;
+		if (pages > UINT32_MAX || nm_ram_order_for((uint32_t)pages) > e->ram.max_order) {
+			if (nm_violation(e, NM_RULE_SHM_SIZE, s, call, -EFBIG) == NM_ACT_STRICT)
+				return -EFBIG;
+			return 0;
+		}
+		nm_contig_note(e, st->st_dev, st->st_ino, pages);
+	}
 	return 0;
 }
 

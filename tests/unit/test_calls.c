@@ -92,6 +92,12 @@ START_TEST(rule_shm_size)
 	nm_engine_ram_stats(e, &st);
 	ck_assert_uint_eq(st.used, before);
 	ck_assert_int_eq(nm_shmat(e, &here, id, (void *)0x10000000, 0), -EINVAL); /* any address: MAP_FIXED */
+	/* POSIX shm: sizing a memory file from 0 makes one block, so past the largest: EFBIG */
+	int fd = make_file(e, "/dev/shm", "big", 0, 1, NULL);
+	ck_assert_int_eq(nm_ftruncate(e, &here, fd, 1025 * PG), -EFBIG);
+	ck_assert_int_eq(nm_ftruncate(e, &here, fd, 1024 * PG), 0);
+	ck_assert_uint_eq(nm_engine_rule_count(e, NM_RULE_SHM_SIZE), 2);
+	close(fd);
 	nm_engine_destroy(e);
 }
 END_TEST
