@@ -195,9 +195,5 @@ int main(void)
 	tcase_add_test(tc, maps_view_lists_device_mappings_in_nommu_format);
 	tcase_add_test(tc, xip_file_maps_are_not_page_aligned);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

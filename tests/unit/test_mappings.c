@@ -185,9 +185,5 @@ int main(void)
 	tcase_add_test(tc, file_access_checks_come_before_mapping);
 	tcase_add_test(tc, shared_maps_return_the_page_cache_address);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -1,9 +1,8 @@
 /* test_ram.c - the device RAM allocator: blocks, alignment, trimming, the largest block. */
 #include "nm_core.h"
-#include <check.h>
+#include "test_util.h"
 #include <string.h>
 
-#define PG 4096u
 
 static struct nm_ram ram;
 
@@ -131,9 +130,5 @@ int main(void)
 	tcase_add_test(tc, fragmentation_fails_with_ram_free);
 	tcase_add_test(tc, zeroing_clears_only_dirty_pages);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -421,9 +421,5 @@ int main(void)
 	tcase_add_test(tc, ftruncate_shrink_mapped);
 	tcase_add_test(tc, report_line_names_rule_call_and_fix);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -76,4 +76,14 @@ static inline const char *disk_dir(void)
 	return NULL;
 }
 
+/* Run one suite (forked per test, as Check does by default); exit status for main(). */
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
+
 #endif
