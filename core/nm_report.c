@@ -348,7 +348,9 @@ static void write_modules(struct nm_engine *e, const struct nm_frame *frames, in
 			continue;
 		e->logged_modules[e->nlogged_modules++] = frames[i].base;
 		struct nm_buf b = { line, 0, sizeof(line) - 2 };
-		put(&b, "{\"type\":\"module\",\"path\":");
+		put(&b, "{\"type\":\"module\",\"pid\":");
+		put_dec(&b, nm_os_getpid());
+		put(&b, ",\"path\":");
 		put_json_str(&b, frames[i].module);
 		put(&b, ",\"base\":");
 		put_json_hex(&b, frames[i].base);
@@ -486,7 +488,9 @@ static void write_count(struct nm_engine *e, const struct nm_context *c)
 {
 	char line[128];
 	struct nm_buf b = { line, 0, sizeof(line) - 2 };
-	put(&b, "{\"type\":\"count\",\"context\":");
+	put(&b, "{\"type\":\"count\",\"pid\":");
+	put_dec(&b, nm_os_getpid());
+	put(&b, ",\"context\":");
 	put_dec(&b, (long)c->id);
 	put(&b, ",\"count\":");
 	put_dec(&b, (long)c->count);
@@ -659,7 +663,9 @@ void nm_engine_summary(struct nm_engine *e)
 	if (e->log_fd >= 0) {
 		char big[16384];
 		struct nm_buf j = { big, 0, sizeof(big) - 2 };
-		put(&j, "{\"type\":\"summary\",\"violations\":");
+		put(&j, "{\"type\":\"summary\",\"pid\":");
+		put_dec(&j, nm_os_getpid());
+		put(&j, ",\"violations\":");
 		put_dec(&j, (long)e->violations);
 		put(&j, ",\"contexts\":");
 		put_dec(&j, (long)e->contexts_used);

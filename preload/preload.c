@@ -14,6 +14,7 @@
 #include "preload.h"
 #include "nm_suppress.h"
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -63,8 +64,10 @@ static void read_program(void)
 /* skip=GLOB: this program runs unchecked, as on the desktop (its children are checked). */
 static bool skipped(const struct nm_config *cfg)
 {
+	/* the resolved executable (/usr/bin/dash) or the path it was started by (/bin/sh) */
+	const char *execfn = (const char *)getauxval(AT_EXECFN);
 	for (unsigned i = 0; i < cfg->nskip; i++)
-		if (nm_glob_match(cfg->skip[i], program))
+		if (nm_glob_match(cfg->skip[i], program) || (execfn && nm_glob_match(cfg->skip[i], execfn)))
 			return true;
 	return false;
 }
