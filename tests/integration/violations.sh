@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# violations.sh REPO BUILD - each kind of violation under the launcher: the event's fields,
+# the backtrace reaching the function that made it, dedup counts, suppressions, the CI
+# exit code, and a clean program giving exit 0 and no log records.
+set -uo pipefail
+repo=$1 build=$2
+run=$repo/bin/nommu-run prog=$build/tests/integration/nommu_violations
+tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+py=python3
+[[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
+fail=0 pass=0
+
+# check MODE RULE FUNCTION [COUNT] [extra program args...]
+check() {
+	local mode=$1 rule=$2 fn=$3 count=${4:-1}
+	shift 4
+	rm -f "$tmp"/*.jsonl
+	"$run" --mem=8M --error-exitcode=3 --log="$tmp/%n-%p.jsonl" -- "$prog" "$mode" "$@" >/dev/null 2>"$tmp/err"
+	local st=$?
+	if "$py" - "$tmp" "$rule" "$fn" "$count" "$st" <<'PY'
+import glob, json, sys
+d, rule, fn, count, st = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+recs = [json.loads(l) for f in glob.glob(d + "/*.jsonl") for l in open(f) if l.strip()]
+viol = [r for r in recs if r["type"] == "violation" and r["rule"] == rule]
+def die(msg):
+    print(msg); sys.exit(1)
+if st != 3: die(f"exit status {st}, wanted 3 (--error-exitcode)")
+if len(viol) != 1: die(f"{len(viol)} violation records for {rule}, wanted 1 (dedup)")
+v = viol[0]
+for key in ("context", "call", "text", "device_answer", "given", "pid", "tid", "time", "frames"):
+    if key not in v: die(f"violation record lacks {key}")
+if v["given"] != "device": die(f"given={v['given']}")
+top = v["frames"][0].get("function", "")
+if not top.startswith(fn + "+"): die(f"frame 0 is {top!r}, wanted {fn}")
+if not any(f.get("function", "").startswith("main+") for f in v["frames"]): die("backtrace does not reach main")
+summ = [r for r in recs if r["type"] == "summary"]
+got = [c["count"] for s in summ for c in s["counts"] if c["rule"] == rule]
+if got != [count]: die(f"summary count {got}, wanted [{count}]")
+PY
+	then echo "PASS $mode: $rule in $fn, counted $count"; pass=$((pass + 1))
+	else echo "FAIL $mode ($rule)"; sed 's/^/    /' "$tmp/err" | head -20; fail=$((fail + 1)); fi
+}
+
+check fixed mmap-fixed make_fixed_map 1
+check shared-file mmap-shared-file map_disk_file_shared 1 "$build"
+check munmap munmap-unmapped unmap_twice 1
+check mremap mremap-grow grow_with_mremap 1
+check oom mmap-no-memory exhaust_device_ram 1
+check loop munmap-unmapped unmap_nothing_in_a_loop 1000
+
+# a suppression makes the same run pass the CI gate
+cat >"$tmp/sup" <<'SUP'
+{
+   known: the loop unmaps nothing on purpose
+   rule: munmap-*
+   fun: unmap_nothing_in_a_loop
+   ...
+}
+SUP
+"$run" --error-exitcode=3 --suppressions="$tmp/sup" -- "$prog" loop 2>"$tmp/err"
+st=$?
+if [[ $st == 0 ]] && grep -q "1000 suppressed" "$tmp/err"; then echo "PASS suppressed: exit 0"; pass=$((pass + 1))
+else echo "FAIL suppression: exit $st"; cat "$tmp/err"; fail=$((fail + 1)); fi
+
+# a clean program: exit 0, nothing on stderr, no violation records
+rm -f "$tmp"/*.jsonl
+"$run" --error-exitcode=3 --log="$tmp/%n-%p.jsonl" -- "$prog" clean 2>"$tmp/err"
+st=$?
+if [[ $st == 0 ]] && ! grep -q '"type":"violation"' "$tmp"/*.jsonl && ! grep -qE '^nommu: [a-z-]+: ' "$tmp/err"; then
+	echo "PASS clean: exit 0, no violations"; pass=$((pass + 1))
+else echo "FAIL clean: exit $st"; cat "$tmp/err"; fail=$((fail + 1)); fi
+
+echo "$pass passed, $fail failed"
+((fail == 0))
