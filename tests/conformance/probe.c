@@ -12,9 +12,14 @@
  * LD_PRELOAD library can intercept every call under test.  A libc failure
  * (-1 / MAP_FAILED and errno) is printed as the kernel's raw return, -errno.
  *
- * Usage: nommu_conformance_probe [BASE_DIR]
+ * Usage: nommu_conformance_probe [BASE_DIR [DISK_DIR]]
  *   BASE_DIR (default /dev/shm) should be on tmpfs; a fresh directory is made
  *   under it for the files and removed at the end.
+ *   DISK_DIR (or NOMMU_PROBE_DISK=dir): a directory on a disk filesystem (ext4, xfs,
+ *   btrfs...; not tmpfs/ramfs) for the DF probes, which the oracle ran on ext2 (the
+ *   recording results-riscv64-linux-6.12.117-nommu-disk.txt); a fresh directory is made
+ *   under it and removed.  Without one (or on tmpfs) the DF probes are skipped, each
+ *   with an "I DFnn skipped: ..." line.
  *   NOMMU_PROBE_PAGESIZE=n     use n instead of sysconf(_SC_PAGESIZE)
  *   NOMMU_PROBE_FORK_SYSCALL=1 also run P06..P08 (fork and vfork syscalls, as on m68k)
  *   NOMMU_PROBE_NO_GUARD=1     do not install the SIGSEGV/SIGBUS handler that turns
@@ -30,6 +35,9 @@
  *   K01..K04 (raw brk)       -> libc brk()/sbrk(); ret = sbrk(0) after the call,
  *                              which is what the raw brk syscall returns
  *   P01 clone(SIGCHLD)       -> fork();   P03 clone(CLONE_VM|CLONE_VFORK) -> vfork()
+ *   DF01 mount(devtmpfs)     -> mkdtemp of DISK_DIR/nommu-probe-disk.XXXXXX
+ *   DF02 mount(ext2 /dev/vda,/disk) -> statfs of that directory (not tmpfs/ramfs)
+ *   /disk/data.bin (mke2fs image) -> .../data.bin made by write(), then reopened
  * No K lines (kernel log) are printed: a process cannot read them.
  */
 #ifndef _GNU_SOURCE
@@ -325,8 +333,11 @@ static const char *path_of(const char *rel)
 	return made_paths[n_made++];
 }
 
-/* remove what path_of() named, deepest first (files before their directories);
- * only async-signal-safe calls: also used by the crash handler */
+static char disk_dir[PATH_MAX];          /* DISK_DIR/nommu-probe-disk.XXXXXX (DF probes) */
+static char disk_paths[2][PATH_MAX + 16]; /* its files */
+
+/* remove what path_of() named, deepest first (files before their directories), and the
+ * DF files; only async-signal-safe calls: also used by the crash handler */
 static void cleanup(void)
 {
 	int i;
@@ -336,6 +347,11 @@ static void cleanup(void)
 			rmdir(made_paths[i]);
 	if (run_dir[0])
 		rmdir(run_dir);
+	for (i = 0; i < 2; i++)
+		if (disk_paths[i][0])
+			unlink(disk_paths[i]);
+	if (disk_dir[0])
+		rmdir(disk_dir);
 }
 
 static void write_all(int fd, const unsigned char *buf, ul n)
@@ -1152,6 +1168,217 @@ static void probe_fork(void)
 	R("P05", "wait4(-1) no children", from_int(waitpid(-1, &st, 0)), 0);
 }
 
+/* ------------------------------------------------ regular files on a disk filesystem */
+
+/*
+ * The DF section of the project's oracle kit (tests/oracle/kit/nommu_probe.c), recorded
+ * with an ext2 image on virtio-blk: MAP_SHARED is ENODEV; a R/O private map is a copy
+ * that later R/O private maps of a contained range of the same inode share (same
+ * address, stale after a write); a partial overlap is EINVAL; a writable private map is
+ * a fresh copy.  Here the files live in a directory on the host's disk filesystem.
+ */
+#define DF_COUNT 23
+#define DISK_SEED 44
+
+static void skip_df(int from, int to, const char *why)
+{
+	int i;
+
+	for (i = from; i <= to; i++)
+		info("DF%02d skipped: %s", i, why);
+}
+
+/* 0 if the DF probes can run in a fresh directory under dir, else -1 (skip lines printed) */
+static int setup_disk(const char *dir)
+{
+	struct statfs sf;
+	char why[PATH_MAX + 128];
+	sl r;
+
+	if (!dir || !*dir) {
+		skip_df(1, DF_COUNT, "no disk directory (argv[2] or NOMMU_PROBE_DISK)");
+		return -1;
+	}
+	if (statfs(dir, &sf) != 0) {
+		snprintf(why, sizeof(why), "disk directory %s: %s", dir, strerror(errno));
+		skip_df(1, DF_COUNT, why);
+		return -1;
+	}
+	if ((ul)sf.f_type == 0x01021994 || (ul)sf.f_type == 0x858458f6) {
+		snprintf(why, sizeof(why), "%s is on tmpfs/ramfs, not on a disk filesystem", dir);
+		skip_df(1, DF_COUNT, why);
+		return -1;
+	}
+	snprintf(disk_dir, sizeof(disk_dir), "%s/nommu-probe-disk.XXXXXX", dir);
+	r = mkdtemp(disk_dir) ? 0 : -(sl)errno;
+	R("DF01", "mount(devtmpfs,/dev)", r, 0);
+	if (iserr(r)) {
+		disk_dir[0] = 0;
+		skip_df(2, DF_COUNT, "mkdtemp in the disk directory failed");
+		return -1;
+	}
+	info("disk: %s (f_type=0x%lx)", disk_dir, (ul)sf.f_type);
+	R("DF02", "mount(ext2 disk,/disk)", from_int(statfs(disk_dir, &sf)), 0);
+	snprintf(disk_paths[0], sizeof(disk_paths[0]), "%s/data.bin", disk_dir);
+	snprintf(disk_paths[1], sizeof(disk_paths[1]), "%s/w.bin", disk_dir);
+	/* the image's /data.bin: 3 pages of pattern seed 44 */
+	r = mkfile_write(disk_paths[0], 3 * PG, DISK_SEED);
+	if (iserr(r))
+		info("creating %s failed: %s", disk_paths[0], errno_name(-r));
+	else
+		close((int)r);
+	return 0;
+}
+
+static void probe_disk(const char *dir)
+{
+	sl fd, fd2, fw, a, b, c, x, r;
+	int n0, shrunk;
+
+	if (setup_disk(dir) != 0)
+		return;
+	fd = from_int(open(disk_paths[0], O_RDWR));
+	R("DF03", "open(/disk/data.bin 3pg in the ext2 image,O_RDWR) -> fd", fd, 0);
+
+	r = do_mmap(0, 3 * PG, PROT_READ, MAP_SHARED, (int)fd, 0);
+	rep("DF04", "mmap(disk file 3pg,R,SHARED)", r, 1);
+	if (!iserr(r))
+		kv("content_ok", check(r, 3 * PG, DISK_SEED));
+	end();
+	if (!iserr(r))
+		do_munmap(r, 3 * PG);
+	r = do_mmap(0, 3 * PG, RW, MAP_SHARED, (int)fd, 0);
+	R("DF05", "mmap(disk file 3pg,RW,SHARED)", r, 1);
+	if (!iserr(r))
+		do_munmap(r, 3 * PG);
+
+	/* a: the first R/O private copy, kept until the end of the section */
+	n0 = nmaps();
+	a = do_mmap(0, 3 * PG, PROT_READ, MAP_PRIVATE, (int)fd, 0);
+	rep("DF06", "mmap(disk file 3pg,R,PRIVATE) copy", a, 1);
+	if (!iserr(a))
+		kv("content_ok", check(a, 3 * PG, DISK_SEED));
+	end();
+	iobuf[0] = 0x5A;
+	r = from_int(pwrite((int)fd, iobuf, 1, 10));
+	rep("DF07", "pwrite(disk file,1 byte,off=10) while R PRIVATE copy live", r, 0);
+	if (!iserr(a))
+		kv("later_pwrite_visible", byte_is(a + 10, 0x5A));
+	end();
+	b = do_mmap(0, 3 * PG, PROT_READ, MAP_PRIVATE, (int)fd, 0);
+	rep("DF08", "again mmap(disk file 3pg,R,PRIVATE) after that pwrite", b, 1);
+	kv("same_addr", b == a);
+	if (!iserr(b))
+		kv("sees_pwrite", byte_is(b + 10, 0x5A));
+	kv("maps_lines_added", nmaps() - n0);
+	end();
+	iobuf[0] = pat(DISK_SEED, 10);
+	pwrite((int)fd, iobuf, 1, 10); /* the file is the pattern again */
+
+	fd2 = from_int(open(disk_paths[0], O_RDONLY));
+	c = do_mmap(0, PG, PROT_READ, MAP_PRIVATE, (int)fd2, (off_t)PG);
+	rep("DF09", "mmap(disk file 1pg,R,PRIVATE,off=1pg) 2nd fd O_RDONLY, subset of live copy", c, 1);
+	kv("addr_is_first_plus_1pg", c == a + (sl)PG);
+	if (!iserr(c))
+		kv("page1_content_ok", byte_is(c + 1, pat(DISK_SEED, PG + 1)));
+	end();
+	if (!iserr(c))
+		R("DF10", "munmap(that 1pg subset map)", do_munmap(c, PG), 0);
+	else
+		info("DF10 skipped: DF09 failed");
+	x = do_mmap(0, 3 * PG, PROT_READ, MAP_PRIVATE, (int)fd2, (off_t)PG);
+	R("DF11", "mmap(disk file 3pg,R,PRIVATE,off=1pg) pg1..3 partial overlap of live copy", x, 1);
+	if (!iserr(x))
+		do_munmap(x, 3 * PG);
+	if (!iserr(fd2))
+		close((int)fd2);
+
+	x = do_mmap(0, 3 * PG, RW, MAP_PRIVATE, (int)fd, 0);
+	rep("DF12", "mmap(disk file 3pg,RW,PRIVATE) while R copy live", x, 1);
+	kv("same_addr_as_first", x == a);
+	if (!iserr(x)) {
+		kv("content_ok", check(x, 3 * PG, DISK_SEED));
+		store(x + 7, 0x77);
+		iobuf[7] = 0;
+		pread((int)fd, iobuf, 8, 0);
+		kv("store_leaks_to_file", iobuf[7] == 0x77);
+		if (!iserr(a))
+			kv("store_visible_in_first", byte_is(a + 7, 0x77));
+	}
+	end();
+	if (!iserr(x))
+		do_munmap(x, 3 * PG);
+
+	r = 0;
+	if (!iserr(a))
+		R("DF13", "mremap(R PRIVATE disk copy,3pg->1pg)", r = do_mremap(a, 3 * PG, PG, 0, 0), 1);
+	else
+		info("DF13 skipped: DF06 failed");
+	/* an MMU host shrank a: its last 2 pages are no longer the probe's (DF15) */
+	shrunk = !iserr(a) && !iserr(r);
+	if (!iserr(b)) {
+		rep("DF14", "munmap(2nd R PRIVATE map of the shared copy)", do_munmap(b, 3 * PG), 0);
+		if (!iserr(a))
+			kv("first_content_ok", check(a, 3 * PG, DISK_SEED));
+		end();
+	} else
+		info("DF14 skipped: DF08 failed");
+	if (iserr(a))
+		info("DF15 skipped: DF06 failed");
+	else if (!shrunk || safe_extra_range("DF15", a + PG, 2 * PG))
+		R("DF15", "munmap(1st R PRIVATE map, same range)", do_munmap(a, 3 * PG), 0);
+
+	/* a second file, made by write() on the disk */
+	fw = mkfile_write(disk_paths[1], 3 * PG, 55);
+	R("DF16", "create disk file by write() 3pg -> fd", fw, 0);
+	r = do_mmap(0, 3 * PG, RW, MAP_SHARED, (int)fw, 0);
+	R("DF17", "mmap(written disk file,3pg,RW,SHARED)", r, 1);
+	if (!iserr(r))
+		do_munmap(r, 3 * PG);
+	r = do_mmap(0, 3 * PG, PROT_READ, MAP_PRIVATE, (int)fw, 0);
+	rep("DF18", "mmap(written disk file,3pg,R,PRIVATE)", r, 1);
+	if (!iserr(r)) {
+		kv("content_ok", check(r, 3 * PG, 55));
+		later_pwrite_visible(fw, r, 10, 0x5A, 55);
+	}
+	end();
+	if (!iserr(r))
+		R("DF19", "munmap(that R PRIVATE map, whole)", do_munmap(r, 3 * PG), 0);
+	else
+		info("DF19 skipped: DF18 failed");
+	r = do_mmap(0, 5 * PG, PROT_READ, MAP_PRIVATE, (int)fw, 0);
+	rep("DF20", "mmap(3pg disk file,len=5pg,R,PRIVATE)", r, 1);
+	if (!iserr(r)) {
+		kv("content_ok", check(r, 3 * PG, 55));
+		kv("tail_zero", allzero(r + 3 * PG, 2 * PG));
+	}
+	end();
+	if (!iserr(r))
+		do_munmap(r, 5 * PG);
+	r = do_mmap(0, PG, PROT_READ, MAP_PRIVATE, (int)fw, (off_t)(100 * PG));
+	rep("DF21", "mmap(disk file,1pg,R,PRIVATE,off=100pg beyond EOF)", r, 1);
+	if (!iserr(r))
+		kv("zero", allzero(r, PG));
+	end();
+	if (!iserr(r))
+		do_munmap(r, PG);
+	r = do_mmap(0, PG, PROT_READ, MAP_SHARED, (int)fw, (off_t)(100 * PG));
+	R("DF22", "mmap(disk file,1pg,R,SHARED,off=100pg beyond EOF)", r, 1);
+	if (!iserr(r))
+		do_munmap(r, PG);
+	x = from_int(open(disk_paths[1], O_RDONLY));
+	r = do_mmap(0, PG, RW, MAP_SHARED, (int)x, 0);
+	R("DF23", "mmap(O_RDONLY disk fd,RW,SHARED)", r, 1);
+	if (!iserr(r))
+		do_munmap(r, PG);
+	if (!iserr(x))
+		close((int)x);
+	if (!iserr(fw))
+		close((int)fw);
+	if (!iserr(fd))
+		close((int)fd);
+}
+
 /* --------------------------------------------------------------- setup, main */
 
 static ul page_size(void)
@@ -1198,6 +1425,7 @@ static int setup_files(const char *base)
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "/dev/shm";
+	const char *disk = argc > 2 ? argv[2] : getenv("NOMMU_PROBE_DISK");
 	int stack_marker;
 
 	PG = page_size();
@@ -1219,6 +1447,7 @@ int main(int argc, char **argv)
 	file_probes("RF", path_of("rf/w.bin"), path_of("rf/t.bin"));
 	file_probes("TF", path_of("tf/w.bin"), path_of("tf/t.bin"));
 	file_probes("RM", path_of("rm/w.bin"), path_of("rm/t.bin"));
+	probe_disk(disk);
 	probe_fork();
 
 	cleanup();

@@ -12,7 +12,12 @@
 # Exit status: compare.py's (0 = every disagreement is on the allow-list).
 # Environment: ORACLE=<results file> to compare with another recording,
 #              NOMMU_RUN_OPTS="<extra launcher options>" (after --mode=strict),
-#              NOMMU_PROBE_BASE=<dir on tmpfs> (default /dev/shm), PYTHON (default python3).
+#              NOMMU_PROBE_BASE=<dir on tmpfs> (default /dev/shm), PYTHON (default python3),
+#              NOMMU_PROBE_DISK=<dir on a disk filesystem>: also run the DF probes there
+#                (files on ext2 in the oracle); compare with a recording that has them:
+#                ORACLE=$PWD/tests/conformance/oracle/results-riscv64-linux-6.12.117-nommu-disk.txt
+#                (ctest's conformance.disk passes BUILD_DIR; unset: the DF probes are skipped),
+#              NOMMU_CONFORMANCE_SUFFIX=<s>: write conformance-output<s>.txt / -stderr<s>.txt.
 #   e.g. the ColdFire recording (8 KiB pages):
 #   ORACLE=$PWD/tests/conformance/oracle/results-m68k-coldfire-linux-6.12.117-nommu.txt \
 #   NOMMU_RUN_OPTS=--page-size=8K NOMMU_PROBE_PAGESIZE=8192 bash tests/conformance/run.sh build
@@ -31,8 +36,8 @@ LAUNCHER=$REPO/bin/nommu-run
 PROBE=$BUILD/tests/conformance/nommu_conformance_probe
 ORACLE=${ORACLE:-$HERE/oracle/results-riscv64-linux-6.12.117-nommu.txt}
 ALLOW=$HERE/allowlist.txt
-OUT=$BUILD/conformance-output.txt
-ERR=$BUILD/conformance-stderr.txt
+OUT=$BUILD/conformance-output${NOMMU_CONFORMANCE_SUFFIX:-}.txt
+ERR=$BUILD/conformance-stderr${NOMMU_CONFORMANCE_SUFFIX:-}.txt
 PY=${PYTHON:-python3}
 
 for f in "$LAUNCHER" "$PROBE"; do
@@ -49,10 +54,30 @@ if [ "$fstype" != tmpfs ]; then
   echo "run.sh: WARNING: $BASE is on '$fstype', not tmpfs: the file probes (RF/TF/RM, F) expect tmpfs"
 fi
 
+# the DF probes need a directory on a disk filesystem (the oracle's were on ext2): a
+# tmpfs/ramfs one would get tmpfs answers; the probe makes (and removes) its own
+# directory under it
+DISK=()
+if [ -n "${NOMMU_PROBE_DISK:-}" ]; then
+  disk=$NOMMU_PROBE_DISK
+  fstype=$(stat -f -c %T "$disk" 2>/dev/null)
+  case $fstype in
+    tmpfs|ramfs|"")
+      echo "run.sh: WARNING: NOMMU_PROBE_DISK=$disk is on '${fstype:-nothing}', not a disk filesystem"
+      alt=/var/tmp
+      fstype=$(stat -f -c %T "$alt" 2>/dev/null)
+      case $fstype in
+        tmpfs|ramfs|"") echo "run.sh: WARNING: $alt neither; the DF probes will be skipped" ;;
+        *) [ -w "$alt" ] && disk=$alt && echo "run.sh: using $alt ($fstype) for the DF probes" ;;
+      esac ;;
+  esac
+  DISK=("$disk")
+fi
+
 read -r -a extra <<<"${NOMMU_RUN_OPTS:-}"
 # --proc-maps=device: the probe counts the lines of /proc/self/maps, as the device shows it
-echo "run.sh: $LAUNCHER --mode=strict --proc-maps=device ${extra[*]} -- $PROBE $BASE"
-"$LAUNCHER" --mode=strict --proc-maps=device "${extra[@]}" -- "$PROBE" "$BASE" >"$OUT" 2>"$ERR"
+echo "run.sh: $LAUNCHER --mode=strict --proc-maps=device ${extra[*]} -- $PROBE $BASE ${DISK[*]}"
+"$LAUNCHER" --mode=strict --proc-maps=device "${extra[@]}" -- "$PROBE" "$BASE" "${DISK[@]}" >"$OUT" 2>"$ERR"
 status=$?
 if [ $status -ne 0 ]; then
   echo "run.sh: the probe exited with status $status"
