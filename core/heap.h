@@ -66,19 +66,22 @@ struct nm_page_source {
 typedef void (*nm_heap_report_fn)(void *ctx, int kind, const void *ptr, size_t size,
                                   const void *caller);
 
-/* ---- provided by the engine (core/nommu.h, preload/) ------------------------
- * Declared here so preload/malloc.c compiles before those headers exist; the
- * signatures must match the engine's.  Only preload/malloc.c uses them: the
- * core heap itself sees the engine through nm_page_source and the report hook. */
+/* ---- provided by the engine ---------------------------------------------------
+ * preload/malloc.c builds the page source from core/nommu.h (nm_heap_map,
+ * nm_heap_unmap, nm_engine_config) and preload/preload.h (nm_preload_engine).
+ * It also uses these, referenced weakly so the preload links before they exist:
+ *   nm_heap_violation        report a heap violation (kind = NM_HEAP_*), caller =
+ *                            the program's return address; absent: no report
+ *   nm_heap_try_map          map without reporting or host fallback (try_map above);
+ *                            absent: the heap uses nm_heap_map only
+ *   nm_preload_engine_skipped  1 when this process will never have an engine
+ *                            (skip=, untraced child): malloc passes through to glibc
+ * The core heap itself sees the engine only through nm_page_source and the hook. */
 struct nm_engine;
-struct nm_engine *nm_preload_engine(void);   /* lazily initialised, safe before constructors */
-void *nm_heap_map(struct nm_engine *e, size_t len, int *err);
-void nm_heap_unmap(struct nm_engine *e, void *p, size_t len);
 void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size,
                        const void *caller);
-size_t nm_engine_page_size(struct nm_engine *e);       /* device page size */
-size_t nm_engine_max_block(struct nm_engine *e);       /* largest block, bytes */
-const char *nm_engine_heap_model(struct nm_engine *e); /* --heap= / heap=, NULL = default */
+void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
+int nm_preload_engine_skipped(void);
 /* ---- end of what the engine provides ---------------------------------------- */
 
 /* ===================================================================== */
@@ -137,8 +140,9 @@ void nm_heap_get_stats(struct nm_heap *h, struct nm_heap_stats *out);
 size_t nm_heap_format_stats(struct nm_heap *h, char *buf, size_t len);
 
 /* Fork: prepare takes every heap lock, parent releases them, child resets them.
-   Register with pthread_atfork (preload/malloc.c does) so that prepare runs last
-   and child runs first among the handlers. */
+   The preload's fork handlers call them through nm_malloc_atfork_* (preload/
+   malloc.c): engine lock first, then the heap's.  The heap never calls the page
+   source with one of its locks held, so that order cannot deadlock. */
 void nm_heap_atfork_prepare(struct nm_heap *h);
 void nm_heap_atfork_parent(struct nm_heap *h);
 void nm_heap_atfork_child(struct nm_heap *h);
@@ -165,6 +169,10 @@ void nm_heap_atfork_child(struct nm_heap *h);
 #define NM_FOLD         ((intptr_t)32 << 10)    /* thread stats folded every 32 KiB */
 #define NM_BIG_INLINE   64              /* large-table entries inside struct nm_heap */
 #define NM_RING         32              /* recently freed large pointers */
+#define NM_LCACHE       8               /* freed large mappings kept for reuse... */
+#define NM_LCACHE_BYTES ((size_t)1 << 20)   /* ...up to this much device RAM in all */
+#define NM_LCACHE_MAX   ((size_t)512 << 10) /* ...each at most this large */
+#define NM_SHARDS       4               /* central lists per class; threads spread over them */
 
 /* A spinlock that needs no initialisation (zero = unlocked). */
 typedef struct { atomic_int v; } nm_lock_t;
@@ -212,7 +220,8 @@ struct nm_span {
     uint8_t cls;                   /* size class, NM_CLS_NONE when the units are free */
     uint8_t units;
     uint8_t on_partial;
-    uint8_t pad[3];
+    uint8_t shard;                 /* central list it belongs to */
+    uint8_t pad[2];
 };
 
 struct nm_chunk {
@@ -267,7 +276,7 @@ static inline struct nm_span *nm_span_of(const struct nm_chunk *c, uintptr_t a)
 {
     return &c->spans[c->unit_span[(a - (uintptr_t)c) >> NM_UNIT_SHIFT]];
 }
-/* A fresh span of `units` units for class cls (descriptor filled), or NULL. */
+/* A fresh span for class cls (cls->units units, descriptor filled), or NULL. */
 NM_HIDDEN struct nm_span *nm_span_alloc(struct nm_heap *h, unsigned cls);
 /* Give a span's units back; may unmap its chunk. */
 NM_HIDDEN void nm_span_release(struct nm_heap *h, struct nm_span *s);
@@ -281,9 +290,10 @@ struct nm_central {
     struct nm_span *partial;       /* spans with a free slot (maybe one empty span) */
 } __attribute__((aligned(64)));
 
-/* Take up to want slots of class cls as a list (word 0 = next, word 1 = key);
-   returns the count (0 = out of memory). */
-NM_HIDDEN unsigned nm_central_take(struct nm_heap *h, unsigned cls, unsigned want, void **list);
+/* Take up to want slots of class cls from the shard's spans as a list (word 0 =
+   next, word 1 = key); returns the count (0 = out of memory). */
+NM_HIDDEN unsigned nm_central_take(struct nm_heap *h, unsigned cls, unsigned shard,
+                                   unsigned want, void **list);
 /* Give back a list of n slots of class cls. */
 NM_HIDDEN void nm_central_put(struct nm_heap *h, unsigned cls, void *list, unsigned n);
 /* Release empty spans of every class; returns how many. */
@@ -303,7 +313,7 @@ struct nm_tcache {
     intptr_t delta;                /* in_use change not yet folded into the heap */
     size_t max_req;                /* largest request this thread reported */
     int state;                     /* NM_TC_* */
-    int pad;
+    unsigned shard;                /* central lists this thread refills from */
     struct nm_bin bins[NM_NCLASS];
 };
 #define NM_TC_NEW   0
@@ -322,14 +332,17 @@ struct nm_big {
     size_t len;
     size_t size;                   /* usable bytes from ptr */
 };
-/* hdr: bytes reserved before the block (the simple model's size word). */
+/* hdr: bytes reserved before the block (the simple model's size word);
+   zero: the block must read as zeroes (calloc). */
 NM_HIDDEN void *nm_large_alloc(struct nm_heap *h, size_t n, size_t align, size_t hdr,
-                               const void *caller);
+                               int zero, const void *caller);
 /* 0 freed, else NM_HEAP_DOUBLE_FREE / NM_HEAP_INVALID_FREE (nothing done). */
 NM_HIDDEN int nm_large_free(struct nm_heap *h, void *p);
 /* usable size of a live large block, 0 if not one. */
 NM_HIDDEN size_t nm_large_usable(struct nm_heap *h, const void *p);
 NM_HIDDEN void nm_large_destroy_all(struct nm_heap *h);
+/* Unmap the cached free mappings; returns bytes released. */
+NM_HIDDEN size_t nm_large_trim(struct nm_heap *h);
 
 /* ---- the simple model (heap_simple.c) ---- */
 NM_HIDDEN void *nm_simple_malloc(struct nm_heap *h, size_t n, const void *caller);
@@ -362,7 +375,8 @@ struct nm_heap {
     void *report_ctx;
     struct nm_class cls[NM_NCLASS];
 
-    struct nm_central central[NM_NCLASS];
+    struct nm_central central[NM_NCLASS][NM_SHARDS];
+    atomic_uint next_shard;        /* round-robin for new threads */
 
     /* chunks, under chunk_lock */
     nm_lock_t chunk_lock;
@@ -376,6 +390,10 @@ struct nm_heap {
     size_t big_map_len;            /* 0 while big == big_inline */
     uintptr_t ring[NM_RING];       /* recently freed large pointers (double-free vs invalid) */
     unsigned ring_pos;
+    int lcache_on;                 /* 0 in the simple model: every free unmaps */
+    unsigned lcache_pos;
+    size_t lcache_bytes;
+    struct nm_big lcache[NM_LCACHE];   /* freed mappings (base, len) kept for reuse */
     struct nm_big big_inline[NM_BIG_INLINE];
 
     /* statistics */

@@ -28,7 +28,7 @@ static int trim_caches(struct nm_heap *h)
 {
     nm_tcache_flush_self(h, 0);
     size_t spans = nm_central_trim(h);
-    size_t bytes = nm_chunk_trim(h, 0);
+    size_t bytes = nm_chunk_trim(h, 0) + nm_large_trim(h);
     return spans || bytes;
 }
 
@@ -102,6 +102,7 @@ int nm_heap_init(struct nm_heap *h, const struct nm_page_source *src, const char
     h->min_chunk = minc;
     h->max_chunk = maxc;
     h->gshift = (unsigned)(63 - __builtin_clzl(minc));
+    h->lcache_on = m == NM_HEAP_MODEL_FAST;
     nm_class_setup(h);
     /* no size classes on a device whose blocks are too small to hold chunks */
     if (m != NM_HEAP_MODEL_FAST || maxc < ((size_t)16 << 10) || minc > maxc)
@@ -122,8 +123,7 @@ void nm_heap_destroy(struct nm_heap *h)
     nm_tcache_flush_self(h, 1);
     nm_large_destroy_all(h);
     nm_chunk_destroy_all(h);
-    for (unsigned c = 0; c < NM_NCLASS; c++)
-        h->central[c].partial = NULL;
+    memset(h->central, 0, sizeof h->central);
 }
 
 /* ---- the malloc family ---- */
@@ -163,10 +163,10 @@ void *nm_heap_calloc(struct nm_heap *h, size_t nmemb, size_t size, const void *c
             memset(p, 0, n);
         return p;
     }
-    /* its own mapping: the page source gives zeroed memory */
+    /* its own mapping: zeroed by the page source (or cleared if reused) */
     if (h->model == NM_HEAP_MODEL_SIMPLE)
         return nm_simple_malloc(h, n, caller);
-    return nm_large_alloc(h, n, NM_ALIGN, 0, caller);
+    return nm_large_alloc(h, n, NM_ALIGN, 0, 1, caller);
 }
 
 void *nm_heap_realloc(struct nm_heap *h, void *p, size_t n, const void *caller)
@@ -223,7 +223,7 @@ void *nm_heap_memalign(struct nm_heap *h, size_t align, size_t n, const void *ca
             }
         }
     }
-    return nm_large_alloc(h, n, align, 0, caller);
+    return nm_large_alloc(h, n, align, 0, 0, caller);
 }
 
 size_t nm_heap_usable_size(struct nm_heap *h, const void *p)
@@ -254,11 +254,14 @@ int nm_heap_trim(struct nm_heap *h)
 
 void nm_heap_atfork_prepare(struct nm_heap *h)
 {
-    /* the order locks nest everywhere else: large (its table may grow, which
-       may trim), then classes, then chunks, then the registry */
+    /* the order locks nest everywhere else: classes, then chunks, then the
+       registry; the large lock never nests.  No heap lock is held while the
+       heap calls the page source, so the engine's lock may be taken before or
+       after these. */
     nm_lock(&h->large_lock);
     for (unsigned c = 0; c < NM_NCLASS; c++)
-        nm_lock(&h->central[c].lock);
+        for (unsigned k = 0; k < NM_SHARDS; k++)
+            nm_lock(&h->central[c][k].lock);
     nm_lock(&h->chunk_lock);
     nm_lock(&nm_registry_lock);
 }
@@ -268,7 +271,8 @@ void nm_heap_atfork_parent(struct nm_heap *h)
     nm_unlock(&nm_registry_lock);
     nm_unlock(&h->chunk_lock);
     for (unsigned c = NM_NCLASS; c-- > 0;)
-        nm_unlock(&h->central[c].lock);
+        for (unsigned k = NM_SHARDS; k-- > 0;)
+            nm_unlock(&h->central[c][k].lock);
     nm_unlock(&h->large_lock);
 }
 
@@ -279,5 +283,6 @@ void nm_heap_atfork_child(struct nm_heap *h)
     atomic_store_explicit(&nm_registry_lock.v, 0, memory_order_relaxed);
     atomic_store_explicit(&h->chunk_lock.v, 0, memory_order_relaxed);
     for (unsigned c = 0; c < NM_NCLASS; c++)
-        atomic_store_explicit(&h->central[c].lock.v, 0, memory_order_relaxed);
+        for (unsigned k = 0; k < NM_SHARDS; k++)
+            atomic_store_explicit(&h->central[c][k].lock.v, 0, memory_order_relaxed);
 }

@@ -7,6 +7,11 @@
  * all come back is released to its chunk, except one per class kept to avoid
  * thrashing when a program allocates and frees a span's worth repeatedly.
  *
+ * Each class has NM_SHARDS such lists, each with its own spans; threads are
+ * spread over the shards, so two threads rarely share a span and their blocks
+ * do not end up interleaved in the same cache lines.  A slot always goes back
+ * to its own span, whoever frees it.
+ *
  * Lock order: class lock, then chunk lock (never the other way round).  Spans
  * are allocated and released with no class lock held.
  */
@@ -69,9 +74,10 @@ static struct nm_chunk *chunk_of_span(struct nm_heap *h, struct nm_span *s)
     return (struct nm_chunk *)((uintptr_t)s & ~(((uintptr_t)1 << h->gshift) - 1));
 }
 
-unsigned nm_central_take(struct nm_heap *h, unsigned cls, unsigned want, void **list)
+unsigned nm_central_take(struct nm_heap *h, unsigned cls, unsigned shard, unsigned want,
+                         void **list)
 {
-    struct nm_central *k = &h->central[cls];
+    struct nm_central *k = &h->central[cls][shard];
     unsigned size = h->cls[cls].size;
     unsigned got = 0;
     *list = NULL;
@@ -90,6 +96,7 @@ unsigned nm_central_take(struct nm_heap *h, unsigned cls, unsigned want, void **
         struct nm_span *s = nm_span_alloc(h, cls);
         if (!s)
             return 0;
+        s->shard = (uint8_t)shard;
         nm_lock(&k->lock);
         partial_push(k, s);
         nm_unlock(&k->lock);
@@ -98,27 +105,34 @@ unsigned nm_central_take(struct nm_heap *h, unsigned cls, unsigned want, void **
 
 void nm_central_put(struct nm_heap *h, unsigned cls, void *list, unsigned n)
 {
-    struct nm_central *k = &h->central[cls];
+    struct nm_central *k = NULL;      /* the shard whose lock is held */
     struct nm_span *release = NULL;   /* emptied spans, linked through ->next */
-    nm_lock(&k->lock);
     while (n-- && list) {
         void **p = list;
         list = p[0];
         struct nm_chunk *c = nm_chunk_of(h, (uintptr_t)p, h->gshift);
         struct nm_span *s = nm_span_of(c, (uintptr_t)p);
+        struct nm_central *ks = &h->central[cls][s->shard];
+        if (ks != k) {                 /* usually all slots are of one shard */
+            if (k)
+                nm_unlock(&k->lock);
+            k = ks;
+            nm_lock(&k->lock);
+        }
         p[0] = s->free;
         s->free = p;
         s->used--;
         if (!s->on_partial)
             partial_push(k, s);
         if (s->used == 0 && (s->prev || s->next)) {
-            /* empty and not the class's only partial span: give it back */
+            /* empty and not the shard's only partial span: give it back */
             partial_remove(k, s);
             s->next = release;
             release = s;
         }
     }
-    nm_unlock(&k->lock);
+    if (k)
+        nm_unlock(&k->lock);
     while (release) {
         struct nm_span *next = release->next;
         nm_span_release(h, release);
@@ -129,8 +143,8 @@ void nm_central_put(struct nm_heap *h, unsigned cls, void *list, unsigned n)
 size_t nm_central_trim(struct nm_heap *h)
 {
     size_t count = 0;
-    for (unsigned cls = 0; cls < NM_NCLASS; cls++) {
-        struct nm_central *k = &h->central[cls];
+    for (unsigned i = 0; i < NM_NCLASS * NM_SHARDS; i++) {
+        struct nm_central *k = &h->central[i / NM_SHARDS][i % NM_SHARDS];
         struct nm_span *release = NULL;
         nm_lock(&k->lock);
         for (struct nm_span *s = k->partial, *next; s; s = next) {

@@ -77,6 +77,8 @@ static int tc_bind(struct nm_heap *h, struct nm_tcache *tc)
     tc->max_small = h->max_small;
     tc->delta = 0;
     tc->max_req = 0;
+    /* spread threads over the central shards; the first thread gets shard 0 */
+    tc->shard = atomic_fetch_add_explicit(&h->next_shard, 1, memory_order_relaxed) % NM_SHARDS;
     if (tc->state == NM_TC_NEW) {
         /* mark live first: pthread_setspecific may calloc for high keys */
         tc->state = NM_TC_LIVE;
@@ -153,13 +155,13 @@ static __attribute__((noinline)) void *malloc_slow(struct nm_heap *h, size_t n,
     if (h->model == NM_HEAP_MODEL_SIMPLE)
         return nm_simple_malloc(h, n, caller);
     if (n > h->max_small)
-        return nm_large_alloc(h, n, NM_ALIGN, 0, caller);
+        return nm_large_alloc(h, n, NM_ALIGN, 0, 0, caller);
     if (tc->heap != h && !tc_bind(h, tc)) {
         /* exiting thread: straight from the central list */
         unsigned cls = nm_size_class(n);
         void *p;
         nm_stat_request(h, n);
-        if (!nm_central_take(h, cls, 1, &p))
+        if (!nm_central_take(h, cls, tc->shard % NM_SHARDS, 1, &p))
             goto oom;
         ((void **)p)[1] = NULL;
         nm_stat_in_use(h, (intptr_t)h->cls[cls].size);
@@ -171,7 +173,7 @@ static __attribute__((noinline)) void *malloc_slow(struct nm_heap *h, size_t n,
     if (!b->head) {
         void *list;
         unsigned want = b->cap / 2u + 1u;
-        unsigned got = nm_central_take(h, cls, want, &list);
+        unsigned got = nm_central_take(h, cls, tc->shard, want, &list);
         if (!got)
             goto oom;
         b->head = list;

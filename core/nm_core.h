@@ -227,7 +227,8 @@ int nm_host_find(struct nm_engine *e, uintptr_t addr);
 void nm_host_forget(struct nm_engine *e, uintptr_t start, uintptr_t end);
 
 /* nm_report.c */
-enum nm_call_kind { NM_CALL_MMAP, NM_CALL_MUNMAP, NM_CALL_MREMAP, NM_CALL_FTRUNCATE, NM_CALL_HEAP, NM_CALL_OTHER };
+enum nm_call_kind { NM_CALL_MMAP, NM_CALL_MUNMAP, NM_CALL_MREMAP, NM_CALL_FTRUNCATE, NM_CALL_HEAP, NM_CALL_OTHER,
+		    NM_CALL_MALLOC };
 struct nm_call {
 	enum nm_call_kind kind;
 	uintptr_t a[6];

@@ -191,13 +191,12 @@ void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
 {
 	size_t page = e->ram.page_size;
 	size_t rlen = (len + page - 1) & ~(page - 1);
-	struct nm_call call = { NM_CALL_HEAP, { 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-						(uintptr_t)-1L, 0 }, NULL, 0 };
-	struct nm_site site = { 0 };
 	int rule = -1;
 	nm_engine_lock(e);
 	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, true, &rule) : -EINVAL;
-	if (r < 0 && rule >= 0 && nm_violation(e, (enum nm_rule)rule, &site, &call, r) != NM_ACT_STRICT)
+	/* the malloc layer reports the failure itself (malloc-no-memory, with the request);
+	 * in report mode the program carries on with host memory */
+	if (r < 0 && rule >= 0 && nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT)
 		r = nm_host_mmap(e, 0, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	nm_engine_unlock(e);
 	if (r < 0) {
@@ -211,4 +210,48 @@ void nm_heap_unmap(struct nm_engine *e, void *p, size_t len)
 {
 	struct nm_site site = { 0 };
 	nm_munmap(e, &site, p, len);
+}
+
+/* A heap mapping that neither reports nor falls back to the host (the heap tries sizes). */
+void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err)
+{
+	size_t page = e->ram.page_size;
+	size_t rlen = (len + page - 1) & ~(page - 1);
+	int rule = -1;
+	nm_engine_lock(e);
+	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, true, &rule) : -EINVAL;
+	nm_engine_unlock(e);
+	if (r < 0) {
+		*err = (int)-r;
+		return NULL;
+	}
+	return (void *)r;
+}
+
+/*
+ * A heap violation found by the malloc layer: a bad free (rule free-invalid) or memory the
+ * device could not give (malloc-no-memory, with the RAM figures that tell exhaustion from
+ * fragmentation).  The caller is the program's return address into malloc/free.
+ */
+void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size, const void *caller)
+{
+	struct nm_site site = { caller };
+	struct nm_call call = { NM_CALL_MALLOC, { size }, "malloc", 0 };
+	enum nm_rule rule = NM_RULE_MALLOC_NO_MEMORY;
+	nm_engine_lock(e);
+	if (kind == 3 /* NM_HEAP_NO_MEMORY */) {
+		size_t ps = e->ram.page_size;
+		call.a[1] = ((size_t)e->ram.npages - e->ram.free_pages) * ps;
+		call.a[2] = (size_t)e->ram.npages * ps;
+		call.a[3] = e->ram.free_pages * ps;
+		call.a[4] = nm_ram_largest_free(&e->ram);
+	} else {
+		rule = NM_RULE_FREE_INVALID;
+		call.kind = NM_CALL_OTHER;
+		call.path = kind == 1 ? "free (double free)" : "free (invalid pointer)";
+		call.a[0] = (uintptr_t)ptr;
+		call.nargs = 1;
+	}
+	nm_violation(e, rule, &site, &call, kind == 3 ? -ENOMEM : 0);
+	nm_engine_unlock(e);
 }

@@ -64,6 +64,26 @@ static void put_hex(struct nm_buf *b, uintptr_t v)
 	put(b, o);
 }
 
+/* bytes as "12.5 MiB" / "640 KiB" / "123 B" */
+static void put_size(struct nm_buf *b, uintptr_t v)
+{
+	static const char *unit[] = { "B", "KiB", "MiB", "GiB" };
+	int u = 0;
+	uintptr_t whole = v, tenth = 0;
+	while (whole >= 1024 && u < 3) {
+		tenth = (v * 10 >> (10 * (u + 1))) % 10;
+		whole >>= 10;
+		u++;
+	}
+	put_dec(b, (long)whole);
+	if (u && tenth) {
+		char t[3] = { '.', (char)('0' + tenth), 0 };
+		put(b, t);
+	}
+	put(b, " ");
+	put(b, unit[u]);
+}
+
 struct flag_name {
 	unsigned long bit;
 	const char *name;
@@ -157,6 +177,22 @@ static void put_call(struct nm_buf *b, const struct nm_call *c)
 	case NM_CALL_HEAP:
 		put(b, "malloc heap growth(");
 		put_dec(b, (long)c->a[1]);
+		break;
+	case NM_CALL_MALLOC: /* a[0] size, a[1..4] RAM used, total, free, largest free block */
+		put(b, c->path);
+		put(b, "(");
+		put_dec(b, (long)c->a[0]);
+		if (c->a[2]) {
+			put(b, ") with the device RAM at ");
+			put_size(b, c->a[1]);
+			put(b, " used of ");
+			put_size(b, c->a[2]);
+			put(b, ", ");
+			put_size(b, c->a[3]);
+			put(b, " free, largest free block ");
+			put_size(b, c->a[4]);
+			return;
+		}
 		break;
 	case NM_CALL_OTHER:
 		put(b, c->path);
@@ -377,7 +413,8 @@ static void write_violation(struct nm_engine *e, const struct nm_context *c, con
 	char text[512];
 	struct nm_buf t = { text, 0, sizeof(text) };
 	put_call(&t, &p->call);
-	put(&b, p->call.kind == NM_CALL_OTHER ? p->call.path : p->call.kind == NM_CALL_MMAP ? "mmap"
+	put(&b, p->call.kind == NM_CALL_OTHER || p->call.kind == NM_CALL_MALLOC ? p->call.path
+		: p->call.kind == NM_CALL_MMAP ? "mmap"
 		: p->call.kind == NM_CALL_MUNMAP ? "munmap" : p->call.kind == NM_CALL_MREMAP ? "mremap"
 		: p->call.kind == NM_CALL_FTRUNCATE ? (p->call.path ? "truncate" : "ftruncate") : "malloc");
 	put(&b, "\",\"text\":");

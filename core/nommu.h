@@ -62,6 +62,8 @@ long nm_shmat(struct nm_engine *e, const struct nm_site *s, int id, const void *
 /* Anonymous device RAM for the malloc heap: counted exactly like an anonymous mmap. */
 void *nm_heap_map(struct nm_engine *e, size_t len, int *err);
 void nm_heap_unmap(struct nm_engine *e, void *p, size_t len);
+void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
+void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size, const void *caller);
 
 /* /proc/self/maps as the device would show it; returns the length written. */
 size_t nm_proc_maps(struct nm_engine *e, char *buf, size_t cap);

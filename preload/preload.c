@@ -167,6 +167,12 @@ struct nm_engine *nm_preload_engine(void)
 	return engine;
 }
 
+/* 1 when this process will never have an engine (skip=, bad start): malloc goes to glibc */
+int nm_preload_engine_skipped(void)
+{
+	return __atomic_load_n(&engine_state, __ATOMIC_ACQUIRE) == 3;
+}
+
 struct nm_engine *nm_preload_engine_outside(void)
 {
 	return in_tool ? NULL : nm_preload_engine();
@@ -182,10 +188,19 @@ void nm_preload_leave(void)
 	in_tool--;
 }
 
-static void fork_prepare(void) { nm_engine_lock(engine); }
-static void fork_parent(void) { nm_engine_unlock(engine); }
+static void fork_prepare(void)
+{
+	nm_engine_lock(engine);
+	nm_malloc_atfork_prepare();
+}
+static void fork_parent(void)
+{
+	nm_malloc_atfork_parent();
+	nm_engine_unlock(engine);
+}
 static void fork_child(void)
 {
+	nm_malloc_atfork_child();
 	nm_engine_after_fork_child(engine);
 	in_tool++;
 	nm_engine_child_restart(engine, program);

@@ -17,6 +17,13 @@ struct nm_engine *nm_preload_engine_outside(void);
 void nm_preload_enter(void);
 void nm_preload_leave(void);
 void nm_preload_resolve_calls(void);
+/* malloc.c: the heap's fork handlers and the process's heap */
+struct nm_heap;
+void nm_malloc_atfork_prepare(void);
+void nm_malloc_atfork_parent(void);
+void nm_malloc_atfork_child(void);
+struct nm_heap *nm_preload_heap(void);
+int nm_preload_engine_skipped(void);
 void nm_preload_resolve_procfs(struct nm_engine *e);
 
 static inline void sched_yield_raw(void)
