@@ -41,6 +41,7 @@ void nm_config_defaults(struct nm_config *c)
 	c->contig = NM_CONTIG_TRUNCATED;
 	c->trace_children = true;
 	c->log_announce = true;
+	c->mem_summary = true;
 	memcpy(c->heap, "fast", 5);
 	apply_profile(c, nm_profile_find(DEFAULT_PROFILE));
 }
@@ -245,6 +246,9 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 			goto bad_value;
 		memcpy(dst, v, vlen);
 		dst[vlen] = 0;
+	} else if (eq(item, klen, "mem-summary")) {
+		if (parse_bool(v, vlen, &c->mem_summary) < 0)
+			goto bad_value;
 	} else if (eq(item, klen, "log-announce")) {
 		if (parse_bool(v, vlen, &c->log_announce) < 0)
 			goto bad_value;

@@ -70,7 +70,8 @@ struct nm_config {
 	char log_path[NM_OPT_PATH_MAX];    /* JSON Lines log, %p pid, %n program name */
 	char suppressions[NM_OPT_PATH_MAX];
 	bool gen_suppressions;             /* print a ready-to-paste entry per new context */
-	bool log_announce;                 /* say "logging to FILE" on stderr at start */
+	bool log_announce;
+	bool mem_summary;                  /* print peak device RAM / heap at exit */                 /* say "logging to FILE" on stderr at start */
 	char skip[NM_SKIP_MAX][NM_OPT_PATH_MAX]; /* programs left unchecked (globs on the path) */
 	unsigned nskip;
 	bool trace_children;               /* false: only the first program is checked */

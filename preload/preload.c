@@ -13,6 +13,7 @@
 #include "nommu.h"
 #include "preload.h"
 #include "nm_suppress.h"
+#include "heap.h"
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <dlfcn.h>
@@ -223,10 +224,48 @@ __attribute__((constructor(101))) static void preload_init(void)
 		pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
+/* "name value KiB" pieces of the exit block, without stdio */
+static char *put_kib(char *o, const char *name, size_t bytes)
+{
+	char digits[24];
+	int n = 0;
+	size_t v = (bytes + 1023) / 1024;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	o = stpcpy(o, name);
+	while (n)
+		*o++ = digits[--n];
+	return stpcpy(o, " KiB");
+}
+
+/* At exit: what the run needed from the device, in one short block. */
+static void memory_block(void)
+{
+	struct nm_ram_stats ram;
+	struct nm_heap_stats heap;
+	char line[512], *o = line;
+	nm_engine_ram_stats(engine, &ram);
+	o = put_kib(o, "nommu: device RAM peak ", ram.peak_used);
+	o = put_kib(o, " of ", ram.total);
+	struct nm_heap *h = nm_preload_heap();
+	if (h) {
+		nm_heap_get_stats(h, &heap);
+		o = put_kib(o, "; heap peak ", heap.peak_in_use);
+		o = put_kib(o, " in use, ", heap.peak_mapped);
+		o = put_kib(o, " mapped; largest request ", heap.largest_request);
+	}
+	*o++ = '\n';
+	syscall(SYS_write, 2, line, (size_t)(o - line));
+}
+
 __attribute__((destructor)) static void preload_fini(void)
 {
-	if (engine_state == 2)
-		nm_engine_summary(engine);
+	if (engine_state != 2)
+		return;
+	nm_engine_summary(engine);
+	if (nm_engine_config(engine)->mem_summary)
+		memory_block();
 }
 
 /* ---- pass-through: the tool's own calls, and calls before the engine exists ---- */
