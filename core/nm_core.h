@@ -33,14 +33,17 @@ struct nm_ram {
 	unsigned trim;           /* vm.nr_trim_pages */
 	uint32_t free_head[NM_MAX_ORDER + 1];
 	uint32_t *next, *prev;   /* free lists, indexed by pfn of a free block's head */
-	uint8_t *order;          /* order of the free block headed here, or NM_NOT_FREE */
+	uint8_t *order;          /* 1 + order of the free block headed here; 0: not a free block head */
+	/* [fresh, fresh_end): whole largest blocks never handed out, on no list.  Taken
+	 * in address order when the lists are empty, so start-up writes (and the host
+	 * faults in) no table entry for RAM the program never uses. */
+	uint32_t fresh, fresh_end;
 	uint8_t *dirty;          /* 1 if the page may hold non-zero bytes */
 	uintptr_t reserve_base;  /* host reservation (base rounded down) */
 	size_t reserve_len;
 	size_t free_pages, peak_used_pages;
 	bool host_protected;     /* report mode let mprotect change host protections in here */
 };
-#define NM_NOT_FREE 0xff
 
 int nm_ram_init(struct nm_ram *r, size_t size, size_t page_size, unsigned max_order, unsigned trim);
 void nm_ram_fini(struct nm_ram *r);

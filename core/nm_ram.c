@@ -28,7 +28,7 @@ unsigned nm_ram_order_for(uint32_t pages)
 
 static void list_push(struct nm_ram *r, uint32_t pfn, unsigned order)
 {
-	r->order[pfn] = (uint8_t)order;
+	r->order[pfn] = (uint8_t)(order + 1);
 	r->prev[pfn] = NM_NONE;
 	r->next[pfn] = r->free_head[order];
 	if (r->free_head[order] != NM_NONE)
@@ -38,14 +38,14 @@ static void list_push(struct nm_ram *r, uint32_t pfn, unsigned order)
 
 static void list_remove(struct nm_ram *r, uint32_t pfn)
 {
-	unsigned order = r->order[pfn];
+	unsigned order = r->order[pfn] - 1u;
 	if (r->prev[pfn] != NM_NONE)
 		r->next[r->prev[pfn]] = r->next[pfn];
 	else
 		r->free_head[order] = r->next[pfn];
 	if (r->next[pfn] != NM_NONE)
 		r->prev[r->next[pfn]] = r->prev[pfn];
-	r->order[pfn] = NM_NOT_FREE;
+	r->order[pfn] = 0;
 }
 
 /* Free one aligned block, merging with its buddy while the buddy is free whole. */
@@ -53,7 +53,7 @@ static void free_block(struct nm_ram *r, uint32_t pfn, unsigned order)
 {
 	while (order < r->max_order) {
 		uint32_t buddy = pfn ^ ((uint32_t)1 << order);
-		if (buddy >= r->npages || r->order[buddy] != order)
+		if (buddy >= r->npages || r->order[buddy] != order + 1)
 			break;
 		list_remove(r, buddy);
 		if (buddy < pfn)
@@ -93,10 +93,18 @@ uint32_t nm_ram_alloc(struct nm_ram *r, uint32_t pages, uint32_t *kept)
 		return NM_NONE;
 	while (order <= r->max_order && r->free_head[order] == NM_NONE)
 		order++;
-	if (order > r->max_order)
+	uint32_t pfn;
+	if (order <= r->max_order) {
+		pfn = r->free_head[order];
+		list_remove(r, pfn);
+	} else if (r->fresh < r->fresh_end) {
+		/* the lists are empty from `want` up: open a never-used largest block */
+		order = r->max_order;
+		pfn = r->fresh;
+		r->fresh += (uint32_t)1 << order;
+	} else {
 		return NM_NONE;
-	uint32_t pfn = r->free_head[order];
-	list_remove(r, pfn);
+	}
 	/* split down: the upper halves go back to their free lists */
 	while (order > want) {
 		order--;
@@ -139,6 +147,8 @@ void nm_ram_mark_dirty(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 
 size_t nm_ram_largest_free(const struct nm_ram *r)
 {
+	if (r->fresh < r->fresh_end)
+		return (size_t)1 << (r->max_order + r->page_shift);
 	for (int o = (int)r->max_order; o >= 0; o--)
 		if (r->free_head[o] != NM_NONE)
 			return (size_t)1 << (o + (int)r->page_shift);
@@ -183,11 +193,16 @@ int nm_ram_init(struct nm_ram *r, size_t size, size_t page_size, unsigned max_or
 	r->prev = r->next + r->npages;
 	r->order = (uint8_t *)(r->prev + r->npages);
 	r->dirty = r->order + r->npages;
-	memset(r->order, NM_NOT_FREE, r->npages);
+	/* the tables are fresh host memory, all zero: no page is a free block head
+	 * and none is dirty.  The whole largest blocks start out "fresh" (on no list);
+	 * only a tail smaller than one goes onto the lists now. */
 	for (unsigned o = 0; o <= NM_MAX_ORDER; o++)
 		r->free_head[o] = NM_NONE;
-	/* fresh host memory is zero: nothing dirty */
-	nm_ram_free(r, 0, r->npages);
+	r->fresh = 0;
+	r->fresh_end = r->npages & ~(((uint32_t)1 << r->max_order) - 1);
+	r->free_pages = r->fresh_end;
+	if (r->fresh_end < r->npages)
+		nm_ram_free(r, r->fresh_end, r->npages - r->fresh_end);
 	r->peak_used_pages = 0;
 	return 0;
 }

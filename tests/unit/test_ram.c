@@ -101,6 +101,34 @@ START_TEST(fragmentation_fails_with_ram_free)
 }
 END_TEST
 
+/* The largest blocks are opened lazily (ram.fresh): every page must still be
+   handed out exactly once, including a tail smaller than a largest block. */
+START_TEST(every_page_is_handed_out_once)
+{
+	uint32_t kept, n = 0, pfn;
+	ck_assert_int_eq(nm_ram_init(&ram, 4196 * PG, PG, 10, 1), 0);
+	static uint8_t seen[4196];
+	memset(seen, 0, sizeof(seen));
+	while ((pfn = nm_ram_alloc(&ram, 1, &kept)) != NM_NONE) {
+		ck_assert_uint_lt(pfn, 4196);
+		ck_assert_uint_eq(seen[pfn], 0);
+		seen[pfn] = 1;
+		n++;
+	}
+	ck_assert_uint_eq(n, 4196);
+	ck_assert_uint_eq(ram.free_pages, 0);
+	ck_assert_uint_eq(nm_ram_largest_free(&ram), 0);
+	for (pfn = 0; pfn < 4196; pfn++)
+		nm_ram_free(&ram, pfn, 1);
+	ck_assert_uint_eq(nm_ram_largest_free(&ram), 1024 * PG);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_ne(nm_ram_alloc(&ram, 1024, &kept), NM_NONE);
+	ck_assert_uint_eq(nm_ram_alloc(&ram, 1024, &kept), NM_NONE);
+	ck_assert_uint_ne(nm_ram_alloc(&ram, 64, &kept), NM_NONE); /* from the tail */
+	teardown();
+}
+END_TEST
+
 START_TEST(zeroing_clears_only_dirty_pages)
 {
 	uint32_t kept;
@@ -128,6 +156,7 @@ int main(void)
 	tcase_add_test(tc, largest_block_is_the_limit);
 	tcase_add_test(tc, free_coalesces_back_to_whole_blocks);
 	tcase_add_test(tc, fragmentation_fails_with_ram_free);
+	tcase_add_test(tc, every_page_is_handed_out_once);
 	tcase_add_test(tc, zeroing_clears_only_dirty_pages);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
