@@ -42,6 +42,10 @@ struct nm_ram {
 	uintptr_t reserve_base;  /* host reservation (base rounded down) */
 	size_t reserve_len;
 	size_t free_pages, peak_used_pages;
+	/* free pages still marked dirty (host memory kept, not dropped), and how many
+	 * may be kept before a large freed range is dropped to the host instead */
+	size_t kept_free_pages, keep_limit_pages;
+	size_t host_page;
 	bool host_protected;     /* report mode let mprotect change host protections in here */
 };
 
@@ -51,6 +55,9 @@ void nm_ram_fini(struct nm_ram *r);
  * Returns the first pfn and the pages kept (*kept >= pages), or NM_NONE. */
 uint32_t nm_ram_alloc(struct nm_ram *r, uint32_t pages, uint32_t *kept);
 void nm_ram_free(struct nm_ram *r, uint32_t pfn, uint32_t pages);
+/* Take exactly [pfn, pfn+pages) if every page of it is free (a heap block growing in
+ * place); false and nothing changed otherwise. */
+bool nm_ram_claim(struct nm_ram *r, uint32_t pfn, uint32_t pages);
 /* Make [pfn, pfn+pages) read as zeros (memset or host page drop). */
 void nm_ram_zero(struct nm_ram *r, uint32_t pfn, uint32_t pages);
 void nm_ram_mark_dirty(struct nm_ram *r, uint32_t pfn, uint32_t pages);

@@ -229,6 +229,49 @@ void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err)
 }
 
 /*
+ * Grow the heap mapping [p, p+old_len) in place to new_len when the device RAM right
+ * after it is free, so that realloc need not copy.  The device's realloc would map a
+ * new block and copy, holding both for a moment; this answers the same way:
+ *   - only when a block of the new size could have been mapped (the largest free
+ *     block is at least that big), so it succeeds and fails where the device does;
+ *   - the peak RAM in use counts the old block twice, as the copy would.
+ * Untrimmed slack of the region is used first.  0 on success, -1 if it cannot.
+ */
+int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len)
+{
+	struct nm_ram *r = &e->ram;
+	uintptr_t start = (uintptr_t)p;
+	int ok = -1;
+	if (new_len <= old_len || (new_len & (r->page_size - 1)) || !nm_ram_contains(r, start))
+		return -1;
+	nm_engine_lock(e);
+	uint32_t vi = nm_vma_at(e, start);
+	struct nm_vma *v = vi == NM_NONE ? NULL : &e->vmas[vi];
+	struct nm_region *rg = v ? &e->regions[v->region] : NULL;
+	uint32_t pages = (uint32_t)(new_len >> r->page_shift);
+	if (rg && v->start == start && v->end == start + old_len && rg->kind == NM_REGION_ANON &&
+	    rg->users == 1 && !rg->shareable && nm_ram_addr(r, rg->end) == (void *)v->end &&
+	    nm_ram_order_for(pages) <= r->max_order &&
+	    nm_ram_largest_free(r) >= ((size_t)1 << (nm_ram_order_for(pages) + r->page_shift))) {
+		uint32_t end = rg->start + pages;
+		if (end <= rg->top || nm_ram_claim(r, rg->top, end - rg->top)) {
+			uint32_t old_pages = rg->end - rg->start;
+			nm_ram_mark_dirty(r, rg->end, end - rg->end);
+			if (end > rg->top)
+				rg->top = end;
+			rg->end = end;
+			nm_vma_set_end(e, vi, start + new_len);
+			size_t used = r->npages - r->free_pages + old_pages;
+			if (used > r->peak_used_pages)
+				r->peak_used_pages = used;
+			ok = 0;
+		}
+	}
+	nm_engine_unlock(e);
+	return ok;
+}
+
+/*
  * A heap violation found by the malloc layer: a bad free (rule free-invalid) or memory the
  * device could not give (malloc-no-memory, with the RAM figures that tell exhaustion from
  * fragmentation).  The caller is the program's return address into malloc/free.

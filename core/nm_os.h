@@ -40,6 +40,10 @@ static inline long nm_os_madvise(uintptr_t addr, size_t len, int advice)
 {
 	return nm_os_ret(syscall(SYS_madvise, addr, len, advice));
 }
+static inline long nm_os_mincore(uintptr_t addr, size_t len, unsigned char *vec)
+{
+	return nm_os_ret(syscall(SYS_mincore, addr, len, vec));
+}
 static inline long nm_os_mprotect(uintptr_t addr, size_t len, int prot)
 {
 	return nm_os_ret(syscall(SYS_mprotect, addr, len, prot));

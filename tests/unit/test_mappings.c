@@ -105,6 +105,56 @@ START_TEST(munmap_splits_anonymous_maps_and_frees_at_once)
 }
 END_TEST
 
+/* realloc's in-place growth of a heap mapping: only into free RAM right after it,
+   only when the device could have mapped a block of the new size, and the peak
+   counts the old block twice, as the device's copy would. */
+START_TEST(heap_mappings_grow_in_place_into_free_ram)
+{
+	struct nm_engine *e = engine_with("mem=1M", -1);
+	int err = 0;
+	char *a = nm_heap_map(e, 16 * PG, &err);
+	ck_assert_ptr_nonnull(a);
+	memset(a, 5, 16 * PG);
+	size_t before = used(e);
+	ck_assert_int_eq(nm_heap_grow(e, a, 16 * PG, 32 * PG), 0);
+	ck_assert_uint_eq(used(e), before + 16 * PG);
+	struct nm_ram_stats st;
+	nm_engine_ram_stats(e, &st);
+	ck_assert_uint_ge(st.peak_used, used(e) + 16 * PG);
+	ck_assert_int_eq(a[16 * PG - 1], 5);
+	a[32 * PG - 1] = 1; /* the grown part is the program's */
+
+	/* the page after it is taken: no growth, nothing changed */
+	char *b = nm_heap_map(e, PG, &err);
+	ck_assert_ptr_eq(b, a + 32 * PG);
+	ck_assert_int_eq(nm_heap_grow(e, a, 32 * PG, 64 * PG), -1);
+	ck_assert_uint_eq(used(e), before + 17 * PG);
+	/* not a mapping's true length, or not page-rounded */
+	ck_assert_int_eq(nm_heap_grow(e, a, 16 * PG, 20 * PG), -1);
+	ck_assert_int_eq(nm_heap_grow(e, b, PG, PG + 100), -1);
+
+	/* the grown mapping is one mapping: unmapped whole, everything comes back */
+	ck_assert_int_eq(nm_munmap(e, &here, a, 32 * PG), 0);
+	ck_assert_int_eq(nm_munmap(e, &here, b, PG), 0);
+	ck_assert_uint_eq(used(e), 0);
+	nm_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(heap_growth_fails_where_the_device_could_not_map_the_new_size)
+{
+	/* 256 KiB of RAM, largest block 64 KiB (order 4): growing past it must fail
+	   even though the pages after the mapping are free */
+	struct nm_engine *e = engine_with("mem=256K:max-order=4", -1);
+	int err = 0;
+	char *a = nm_heap_map(e, 16 * PG, &err);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(nm_heap_grow(e, a, 16 * PG, 24 * PG), -1);
+	nm_heap_unmap(e, a, 16 * PG);
+	nm_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(private_file_maps_are_copies_read_at_map_time)
 {
 	struct nm_engine *e = engine_with("", -1);
@@ -181,6 +231,8 @@ int main(void)
 	tcase_add_test(tc, uninitialized_only_when_the_profile_allows);
 	tcase_add_test(tc, mremap_never_moves_and_regrows_to_the_original_size);
 	tcase_add_test(tc, munmap_splits_anonymous_maps_and_frees_at_once);
+	tcase_add_test(tc, heap_mappings_grow_in_place_into_free_ram);
+	tcase_add_test(tc, heap_growth_fails_where_the_device_could_not_map_the_new_size);
 	tcase_add_test(tc, private_file_maps_are_copies_read_at_map_time);
 	tcase_add_test(tc, file_access_checks_come_before_mapping);
 	tcase_add_test(tc, shared_maps_return_the_page_cache_address);

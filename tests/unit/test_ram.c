@@ -129,6 +129,43 @@ START_TEST(every_page_is_handed_out_once)
 }
 END_TEST
 
+/* A large freed range stays with the process (no fault to get it back) while the
+   dirty free pages stay under the keep limit; pages never touched are dropped so
+   that "dirty" is exact; past the limit the whole range goes back to the host. */
+START_TEST(large_frees_keep_touched_pages_up_to_the_limit)
+{
+	uint32_t kept;
+	ck_assert_int_eq(nm_ram_init(&ram, 1024 * PG, PG, 10, 1), 0);
+	size_t limit = ram.keep_limit_pages;
+	ck_assert_uint_eq(limit, 256); /* a quarter of the RAM */
+	uint32_t a = nm_ram_alloc(&ram, 128, &kept);
+	nm_ram_mark_dirty(&ram, a, 128);
+	memset(nm_ram_addr(&ram, a), 7, 10 * PG); /* the program touches 10 pages */
+	nm_ram_free(&ram, a, 128);
+	ck_assert_uint_eq(ram.kept_free_pages, 10);
+	ck_assert_uint_eq(ram.dirty[a + 9], 1);
+	ck_assert_uint_eq(ram.dirty[a + 10], 0);
+	ck_assert_int_eq(((char *)nm_ram_addr(&ram, a))[0], 7); /* still there */
+
+	/* reallocated: the kept pages leave the free pool, and zeroing clears them */
+	uint32_t b = nm_ram_alloc(&ram, 128, &kept);
+	ck_assert_uint_eq(b, a);
+	ck_assert_uint_eq(ram.kept_free_pages, 0);
+	nm_ram_zero(&ram, b, 128);
+	ck_assert_int_eq(((char *)nm_ram_addr(&ram, b))[0], 0);
+
+	/* 300 touched pages freed at once: over the limit, dropped to the host */
+	uint32_t c = nm_ram_alloc(&ram, 300, &kept);
+	nm_ram_mark_dirty(&ram, c, 300);
+	memset(nm_ram_addr(&ram, c), 9, 300 * PG);
+	nm_ram_free(&ram, c, 300);
+	ck_assert_uint_eq(ram.kept_free_pages, 0);
+	ck_assert_uint_eq(ram.dirty[c], 0);
+	ck_assert_int_eq(((char *)nm_ram_addr(&ram, c))[0], 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(zeroing_clears_only_dirty_pages)
 {
 	uint32_t kept;
@@ -157,6 +194,7 @@ int main(void)
 	tcase_add_test(tc, free_coalesces_back_to_whole_blocks);
 	tcase_add_test(tc, fragmentation_fails_with_ram_free);
 	tcase_add_test(tc, every_page_is_handed_out_once);
+	tcase_add_test(tc, large_frees_keep_touched_pages_up_to_the_limit);
 	tcase_add_test(tc, zeroing_clears_only_dirty_pages);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
