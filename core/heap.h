@@ -7,6 +7,7 @@
  *   heap_tcache.c   per-thread caches: the lock-free malloc/free fast paths
  *   heap_large.c    large allocations, one page-source mapping each
  *   heap_simple.c   the "simple" model (one mapping per allocation, as uClibc-ng)
+ *   heap_uclibc.c   the "uclibc" model (uClibc-ng's default malloc: first-fit free list)
  *   heap_stats.c    statistics, mallinfo, malloc_stats text
  *   heap_api.c      init/destroy, calloc/realloc/memalign/usable size, trim, fork
  *
@@ -54,6 +55,10 @@ struct nm_page_source {
        block it just fails (no report, no host fallback).  The heap uses it to try
        a larger chunk first and to trim its caches before a map that would report. */
     void *(*try_map)(void *ctx, size_t len, int *err);
+    /* Optional: grow the mapping [p, p+old_len) in place to new_len (page multiples)
+       when the device RAM after it is free; 0 on success, -1 if it cannot (nothing
+       reported).  realloc uses it so that a growing large block need not be copied. */
+    int (*grow)(void *ctx, void *p, size_t old_len, size_t new_len);
 };
 
 /* Violation kinds passed to the report hook (the engine maps them to rule ids). */
@@ -74,6 +79,7 @@ typedef void (*nm_heap_report_fn)(void *ctx, int kind, const void *ptr, size_t s
  *                            the program's return address; absent: no report
  *   nm_heap_try_map          map without reporting or host fallback (try_map above);
  *                            absent: the heap uses nm_heap_map only
+ *   nm_heap_grow             grow a mapping in place (grow above); absent: realloc copies
  *   nm_preload_engine_skipped  1 when this process will never have an engine
  *                            (skip=, untraced child): malloc passes through to glibc
  * The core heap itself sees the engine only through nm_page_source and the hook. */
@@ -81,6 +87,7 @@ struct nm_engine;
 void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size,
                        const void *caller);
 void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
+int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len);
 int nm_preload_engine_skipped(void);
 /* ---- end of what the engine provides ---------------------------------------- */
 
@@ -91,6 +98,7 @@ int nm_preload_engine_skipped(void);
 enum nm_heap_model {
     NM_HEAP_MODEL_FAST = 0,   /* size classes, thread caches, chunks (default) */
     NM_HEAP_MODEL_SIMPLE = 1, /* one page-source mapping per allocation */
+    NM_HEAP_MODEL_UCLIBC = 2, /* uClibc-ng's malloc: address-ordered first-fit free list */
 };
 
 struct nm_heap_stats {
@@ -110,7 +118,8 @@ struct nm_heap_stats {
 
 struct nm_heap;
 
-/* Parse a model name: NULL or "" or "fast" -> FAST, "simple" -> SIMPLE; -1 if unknown. */
+/* Parse a model name: NULL or "" or "fast" -> FAST, "simple" -> SIMPLE, "uclibc" -> UCLIBC;
+   -1 if unknown. */
 int nm_heap_model_parse(const char *name);
 
 /* Set up a heap over src.  model: see nm_heap_model_parse (unknown -> EINVAL).
@@ -245,9 +254,14 @@ struct nm_chunk {
 NM_HIDDEN extern _Atomic uintptr_t nm_registry[1u << NM_REG_BITS];
 NM_HIDDEN extern nm_lock_t nm_registry_lock;   /* inserts/removals, any heap */
 
+/* Granules of one 16-granule group (a 1 MiB-aligned megabyte for 64 KiB granules,
+   which holds any whole chunk) get 16 neighbouring entries; groups are scattered.
+   So a chunk's inserts write one cache line, not 16 random pages of the table. */
 static inline size_t nm_reg_hash(uintptr_t g, unsigned shift)
 {
-    return (size_t)(((uint64_t)(g >> shift) * 0x9E3779B97F4A7C15ull) >> (64 - NM_REG_BITS));
+    uint64_t x = (uint64_t)(g >> shift);
+    uint64_t group = ((x >> 4) * 0x9E3779B97F4A7C15ull) >> (64 - NM_REG_BITS);
+    return (size_t)(((group << 4) | (x & 15)) & ((1u << NM_REG_BITS) - 1));
 }
 
 /* The chunk of this heap containing address a, or NULL.  Never dereferences a. */
@@ -338,6 +352,9 @@ NM_HIDDEN void *nm_large_alloc(struct nm_heap *h, size_t n, size_t align, size_t
                                int zero, const void *caller);
 /* 0 freed, else NM_HEAP_DOUBLE_FREE / NM_HEAP_INVALID_FREE (nothing done). */
 NM_HIDDEN int nm_large_free(struct nm_heap *h, void *p);
+/* Grow the live large block p to hold n bytes without moving it (page source's
+   grow); 1 if done, 0 if p is not a large block or it cannot grow in place. */
+NM_HIDDEN int nm_large_grow(struct nm_heap *h, void *p, size_t n);
 /* usable size of a live large block, 0 if not one. */
 NM_HIDDEN size_t nm_large_usable(struct nm_heap *h, const void *p);
 NM_HIDDEN void nm_large_destroy_all(struct nm_heap *h);
@@ -348,6 +365,30 @@ NM_HIDDEN size_t nm_large_trim(struct nm_heap *h);
 NM_HIDDEN void *nm_simple_malloc(struct nm_heap *h, size_t n, const void *caller);
 NM_HIDDEN void *nm_simple_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller);
 NM_HIDDEN void nm_simple_free(struct nm_heap *h, void *p, const void *caller);
+
+/* ---- the uclibc model (heap_uclibc.c) ---- */
+struct nm_uc_area {                /* a free area's descriptor, in its LAST bytes */
+    size_t size;                   /* bytes in the area, descriptor included */
+    struct nm_uc_area *next, *prev;   /* free areas in address order */
+};
+struct nm_uc_map {                 /* a page-source mapping the heap took */
+    uintptr_t base;
+    size_t len;
+};
+#define NM_UC_INLINE 32            /* mapping records inside struct nm_heap */
+NM_HIDDEN void *nm_uc_malloc(struct nm_heap *h, size_t n, const void *caller);
+NM_HIDDEN void nm_uc_free(struct nm_heap *h, void *p, const void *caller);
+NM_HIDDEN void *nm_uc_calloc(struct nm_heap *h, size_t nmemb, size_t size, const void *caller);
+NM_HIDDEN void *nm_uc_realloc(struct nm_heap *h, void *p, size_t n, const void *caller);
+NM_HIDDEN void *nm_uc_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller);
+NM_HIDDEN size_t nm_uc_usable(struct nm_heap *h, const void *p);
+/* 0 if p is a live block (usable size in *usable), else the violation a free would be. */
+NM_HIDDEN int nm_uc_classify(struct nm_heap *h, const void *p, size_t *usable);
+NM_HIDDEN int nm_uc_trim(struct nm_heap *h);
+NM_HIDDEN void nm_uc_destroy(struct nm_heap *h);
+NM_HIDDEN void nm_uc_atfork_prepare(struct nm_heap *h);
+NM_HIDDEN void nm_uc_atfork_parent(struct nm_heap *h);
+NM_HIDDEN void nm_uc_atfork_child(struct nm_heap *h);
 
 /* ---- stats and reports (heap_stats.c) ---- */
 NM_HIDDEN void nm_stat_in_use(struct nm_heap *h, intptr_t delta);
@@ -395,6 +436,16 @@ struct nm_heap {
     size_t lcache_bytes;
     struct nm_big lcache[NM_LCACHE];   /* freed mappings (base, len) kept for reuse */
     struct nm_big big_inline[NM_BIG_INLINE];
+
+    /* the uclibc model (heap_uclibc.c), all under uc_lock */
+    nm_lock_t uc_lock;
+    struct nm_uc_area *uc_free;    /* lowest free area; the list is in address order */
+    struct nm_uc_map *uc_maps;     /* mappings taken, sorted by base (uClibc-ng's malloc_mmb list) */
+    size_t uc_nmaps, uc_cap;       /* records used, capacity */
+    size_t uc_maps_len;            /* bytes of the records' own mapping, 0 while inline */
+    uintptr_t uc_ring[NM_RING];    /* recently freed pointers (double vs invalid free) */
+    unsigned uc_ring_pos;
+    struct nm_uc_map uc_maps_inline[NM_UC_INLINE];
 
     /* statistics */
     _Atomic intptr_t st_in_use;

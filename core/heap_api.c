@@ -69,6 +69,8 @@ int nm_heap_model_parse(const char *name)
         return NM_HEAP_MODEL_FAST;
     if (!strcmp(name, "simple"))
         return NM_HEAP_MODEL_SIMPLE;
+    if (!strcmp(name, "uclibc"))
+        return NM_HEAP_MODEL_UCLIBC;
     return -1;
 }
 
@@ -120,6 +122,10 @@ int nm_heap_init(struct nm_heap *h, const struct nm_page_source *src, const char
 
 void nm_heap_destroy(struct nm_heap *h)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC) {
+        nm_uc_destroy(h);
+        return;
+    }
     nm_tcache_flush_self(h, 1);
     nm_large_destroy_all(h);
     nm_chunk_destroy_all(h);
@@ -132,6 +138,8 @@ void nm_heap_destroy(struct nm_heap *h)
    free of p would be. */
 static int classify(struct nm_heap *h, const void *p, size_t *usable)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC)
+        return nm_uc_classify(h, p, usable);
     if (nm_small_lookup(h, p, usable))
         return 0;
     if ((*usable = nm_large_usable(h, p)) != 0)
@@ -151,6 +159,8 @@ static int classify(struct nm_heap *h, const void *p, size_t *usable)
 
 void *nm_heap_calloc(struct nm_heap *h, size_t nmemb, size_t size, const void *caller)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC)
+        return nm_uc_calloc(h, nmemb, size, caller);
     size_t n;
     if (__builtin_mul_overflow(nmemb, size, &n)) {
         /* would wrap: fail as glibc does (no device-specific report) */
@@ -171,6 +181,8 @@ void *nm_heap_calloc(struct nm_heap *h, size_t nmemb, size_t size, const void *c
 
 void *nm_heap_realloc(struct nm_heap *h, void *p, size_t n, const void *caller)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC)
+        return nm_uc_realloc(h, p, n, caller);
     if (!p)
         return nm_heap_malloc(h, n, caller);
     if (n == 0) {
@@ -191,6 +203,9 @@ void *nm_heap_realloc(struct nm_heap *h, void *p, size_t n, const void *caller)
         if (old <= 64 || n > old / 2)
             return p;
     }
+    /* a large block of the fast model grows in place when the RAM after it is free */
+    if (n > old && h->model == NM_HEAP_MODEL_FAST && old > h->max_small && nm_large_grow(h, p, n))
+        return p;
     void *q = nm_heap_malloc(h, n, caller);
     if (!q)
         return NULL;   /* p untouched, errno = ENOMEM */
@@ -201,6 +216,8 @@ void *nm_heap_realloc(struct nm_heap *h, void *p, size_t n, const void *caller)
 
 void *nm_heap_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC)
+        return nm_uc_memalign(h, align, n, caller);
     if (align <= NM_ALIGN)
         return nm_heap_malloc(h, n, caller);
     if (align > ((size_t)1 << 40)) {
@@ -231,6 +248,8 @@ size_t nm_heap_usable_size(struct nm_heap *h, const void *p)
     size_t n = 0;
     if (!p)
         return 0;
+    if (h->model == NM_HEAP_MODEL_UCLIBC)
+        return nm_uc_usable(h, p);
     if (nm_small_lookup(h, p, &n))
         return n;
     return nm_large_usable(h, p);
@@ -244,6 +263,8 @@ int nm_heap_owns(struct nm_heap *h, const void *p)
 
 int nm_heap_trim(struct nm_heap *h)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC)
+        return nm_uc_trim(h);   /* keeps errno */
     int saved = errno;
     int r = trim_caches(h);
     errno = saved;
@@ -254,6 +275,10 @@ int nm_heap_trim(struct nm_heap *h)
 
 void nm_heap_atfork_prepare(struct nm_heap *h)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC) {
+        nm_uc_atfork_prepare(h);   /* its only lock; the other models' are unused */
+        return;
+    }
     /* the order locks nest everywhere else: classes, then chunks, then the
        registry; the large lock never nests.  No heap lock is held while the
        heap calls the page source, so the engine's lock may be taken before or
@@ -268,6 +293,10 @@ void nm_heap_atfork_prepare(struct nm_heap *h)
 
 void nm_heap_atfork_parent(struct nm_heap *h)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC) {
+        nm_uc_atfork_parent(h);
+        return;
+    }
     nm_unlock(&nm_registry_lock);
     nm_unlock(&h->chunk_lock);
     for (unsigned c = NM_NCLASS; c-- > 0;)
@@ -278,6 +307,10 @@ void nm_heap_atfork_parent(struct nm_heap *h)
 
 void nm_heap_atfork_child(struct nm_heap *h)
 {
+    if (h->model == NM_HEAP_MODEL_UCLIBC) {
+        nm_uc_atfork_child(h);
+        return;
+    }
     /* only this thread exists now: plain resets (other threads' caches leak) */
     atomic_store_explicit(&h->large_lock.v, 0, memory_order_relaxed);
     atomic_store_explicit(&nm_registry_lock.v, 0, memory_order_relaxed);

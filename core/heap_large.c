@@ -289,6 +289,35 @@ int nm_large_free(struct nm_heap *h, void *ptr)
     return 0;
 }
 
+int nm_large_grow(struct nm_heap *h, void *ptr, size_t n)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (!h->src.grow)
+        return 0;
+    nm_lock(&h->large_lock);
+    struct nm_big *e = big_find(h, p);
+    struct nm_big v = e ? *e : (struct nm_big){0};
+    nm_unlock(&h->large_lock);
+    size_t off = p - v.base, page = h->page_size;
+    if (!e || n > PTRDIFF_MAX - off - page)
+        return 0;
+    size_t need = (off + n + page - 1) & ~(page - 1);
+    /* the page source is called unlocked (lock order); p is the caller's own
+       block, so only the table may change meanwhile: look the entry up again */
+    if (need <= v.len || h->src.grow(h->src.ctx, (void *)v.base, v.len, need) != 0)
+        return 0;
+    nm_stat_mapped(h, (intptr_t)(need - v.len), 0);
+    size_t size = v.base + need - p;
+    nm_lock(&h->large_lock);
+    e = big_find(h, p);
+    e->len = need;
+    e->size = size;
+    nm_unlock(&h->large_lock);
+    atomic_fetch_add_explicit(&h->st_large_in_use, size - v.size, memory_order_relaxed);
+    nm_stat_in_use(h, (intptr_t)(need - v.len));
+    return 1;
+}
+
 size_t nm_large_usable(struct nm_heap *h, const void *p)
 {
     nm_lock(&h->large_lock);

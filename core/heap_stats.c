@@ -127,8 +127,9 @@ size_t nm_heap_format_stats(struct nm_heap *h, char *buf, size_t len)
     struct nm_heap_stats st;
     struct out o = {buf, len, 0};
     nm_heap_get_stats(h, &st);
-    put_str(&o, st.model == NM_HEAP_MODEL_SIMPLE ? "nommu heap (simple model)\n"
-                                                 : "nommu heap (fast model)\n");
+    put_str(&o, st.model == NM_HEAP_MODEL_SIMPLE   ? "nommu heap (simple model)\n"
+                : st.model == NM_HEAP_MODEL_UCLIBC ? "nommu heap (uclibc model)\n"
+                                                   : "nommu heap (fast model)\n");
     put_line(&o, "system bytes     = ", st.mapped);
     put_line(&o, "in use bytes     = ", st.in_use);
     put_line(&o, "max system bytes = ", st.peak_mapped);

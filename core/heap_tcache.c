@@ -154,6 +154,8 @@ static __attribute__((noinline)) void *malloc_slow(struct nm_heap *h, size_t n,
     struct nm_tcache *tc = &nm_tc;
     if (h->model == NM_HEAP_MODEL_SIMPLE)
         return nm_simple_malloc(h, n, caller);
+    if (h->model == NM_HEAP_MODEL_UCLIBC)
+        return nm_uc_malloc(h, n, caller);
     if (n > h->max_small)
         return nm_large_alloc(h, n, NM_ALIGN, 0, 0, caller);
     if (tc->heap != h && !tc_bind(h, tc)) {
@@ -260,6 +262,10 @@ static __attribute__((noinline)) void free_slow(struct nm_heap *h, void *p, cons
     if (h->model == NM_HEAP_MODEL_SIMPLE) {
         nm_simple_free(h, p, caller);
         errno = saved;
+        return;
+    }
+    if (h->model == NM_HEAP_MODEL_UCLIBC) {
+        nm_uc_free(h, p, caller);   /* keeps errno */
         return;
     }
     bad = slot_check(h, a, &cls);

@@ -46,6 +46,7 @@ extern void *__libc_memalign(size_t align, size_t n);
    until the engine provides them. */
 #pragma weak nm_heap_violation
 #pragma weak nm_heap_try_map
+#pragma weak nm_heap_grow
 #pragma weak nm_preload_engine_skipped
 
 /* ---- the process's heap ---- */
@@ -114,6 +115,13 @@ static void *src_try_map(void *ctx, size_t len, int *err)
     void *p = nm_heap_try_map(ctx, len, err);
     nm_preload_leave();
     return p;
+}
+static int src_grow(void *ctx, void *p, size_t old_len, size_t new_len)
+{
+    nm_preload_enter();
+    int r = nm_heap_grow(ctx, p, old_len, new_len);
+    nm_preload_leave();
+    return r;
 }
 static void src_unmap(void *ctx, void *p, size_t len)
 {
@@ -186,12 +194,14 @@ static __attribute__((noinline)) int heap_setup(void)
         .map = src_map,
         .unmap = src_unmap,
         .try_map = nm_heap_try_map ? src_try_map : NULL,
+        .grow = nm_heap_grow ? src_grow : NULL,
         .ctx = e,
         .page_size = cfg->page_size,
         .max_block = cfg->page_size << cfg->max_order,
     };
-    /* a model the heap does not have (uclibc, for now) falls back to the
-       default; the option parser rejects unknown names with a message */
+    /* cfg->heap is fast, simple or uclibc (the option parser rejects other
+       names with a message), so this does not fail; should it ever, the
+       default model is better than no heap at all */
     if (nm_heap_init(&g_heap, &ps, cfg->heap, src_report, e) != 0)
         nm_heap_init(&g_heap, &ps, NULL, src_report, e);
     t_init = 0;

@@ -2,7 +2,7 @@
  * bench.c - micro workloads for nommu's benchmark: each prints "<name> <ns per op>".
  * Run natively and under nommu-run by run.sh, which prints the ratios.
  *
- *   bench mmap4k | mmap1m | malloc | malloc4t | realloc
+ *   bench mmap4k | mmap1m | malloc | malloc4t | realloc | realloc-big
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -67,12 +67,13 @@ static void *thread_mix(void *arg)
 	return NULL;
 }
 
-static double realloc_growth(long n)
+/* a buffer doubling from `from` to `to` bytes by realloc, then freed */
+static double realloc_growth(long n, size_t from, size_t to)
 {
 	double t0 = now_ns();
 	for (long i = 0; i < n; i++) {
 		char *p = NULL;
-		for (size_t sz = 16; sz <= 256 * 1024; sz *= 2) {
+		for (size_t sz = from; sz <= to; sz *= 2) {
 			p = realloc(p, sz);
 			p[sz - 1] = 1;
 		}
@@ -101,9 +102,11 @@ int main(int argc, char **argv)
 			pthread_join(t[i], NULL);
 		ns = (now_ns() - t0) / (4 * 2000000.0);
 	} else if (!strcmp(w, "realloc"))
-		ns = realloc_growth(20000);
+		ns = realloc_growth(20000, 16, 256 << 10);
+	else if (!strcmp(w, "realloc-big"))
+		ns = realloc_growth(500, 256 << 10, 4 << 20);
 	else {
-		fprintf(stderr, "usage: bench mmap4k|mmap1m|malloc|malloc4t|realloc\n");
+		fprintf(stderr, "usage: bench mmap4k|mmap1m|malloc|malloc4t|realloc|realloc-big\n");
 		return 2;
 	}
 	printf("%s %.1f\n", w, ns);

@@ -37,7 +37,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0) printf "%.2f", b / a; else 
 
 row workload native nommu ratio "RSS nat" "RSS nommu"
 row "(micro, ns/op)" "" "" "" "KiB" "KiB"
-for w in mmap4k mmap1m malloc malloc4t realloc; do
+for w in ${BENCH_MICRO-mmap4k mmap1m malloc malloc4t realloc realloc-big}; do
 	n=$(best "$bench" "$w")
 	m=$(best "${nommu[@]}" "$bench" "$w")
 	row "$w" "$n" "$m" "$(ratio "$n" "$m")" "" ""
@@ -71,8 +71,8 @@ run_program() { # name command...
 	row "$name" "$nt" "$mt" "$(ratio "$nt" "$mt")" "$nk" "$mk"
 }
 run_program "python3 alloc.py" "$py" "$tmp/alloc.py"
-run_program "sqlite3 100k rows" sqlite3 "$tmp/db.sqlite" ".read $tmp/rows.sql"
-rm -f "$tmp/db.sqlite"
+# each run starts from no database, so every run does the same work
+run_program "sqlite3 100k rows" sh -c 'rm -f "$1" && exec sqlite3 "$1" ".read $2"' sh "$tmp/db.sqlite" "$tmp/rows.sql"
 run_program "git status+log" sh -c "git -C $tmp/repo status --short >/dev/null && git -C $tmp/repo log -p >/dev/null"
 read -r nt _ < <(measure /bin/true)
 read -r mt _ < <(measure "${nommu[@]}" /bin/true)

@@ -14,7 +14,8 @@ set_tests_properties(integration.heap.stress-native PROPERTIES TIMEOUT 300 LABEL
 set(_heap_stress_cases
   "fast|--mode=strict --mem=256M|4|1000000"
   "fast-report|--mode=report|8|500000"
-  "simple|--mode=report --mem=256M --heap=simple|4|100000")
+  "simple|--mode=report --mem=256M --heap=simple|4|100000"
+  "uclibc|--mode=report --mem=256M --heap=uclibc|4|100000")
 foreach(_c ${_heap_stress_cases})
   string(REPLACE "|" ";" _f "${_c}")
   list(GET _f 0 _name)

@@ -89,6 +89,35 @@ static void *ttry(void *ctx, size_t len, int *err)
     return p;
 }
 
+/* In-place growth as the engine's: the host pages right after the mapping must be
+   free (MAP_FIXED_NOREPLACE); refused when no_grow is set. */
+static int no_grow, grows;
+static int tgrow(void *ctx, void *p, size_t old_len, size_t new_len)
+{
+    struct tsrc *s = ctx;
+    int r = -1;
+    pthread_mutex_lock(&s->mu);
+    size_t i = slot_of((uintptr_t)p);
+    while (s->tab_p[i] && s->tab_p[i] != (uintptr_t)p)
+        i = (i + 1) & ((1u << TMAP_BITS) - 1);
+    if (!no_grow && s->tab_p[i] == (uintptr_t)p && s->tab_len[i] == old_len &&
+        (!s->limit || s->used + new_len - old_len <= s->limit)) {
+        char *want = (char *)p + old_len;
+        void *q = mmap(want, new_len - old_len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (q == want) {
+            s->tab_len[i] = new_len;
+            s->used += new_len - old_len;
+            grows++;
+            r = 0;
+        } else if (q != MAP_FAILED) {
+            munmap(q, new_len - old_len);
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return r;
+}
+
 static void tunmap(void *ctx, void *p, size_t len)
 {
     struct tsrc *s = ctx;
@@ -298,6 +327,37 @@ START_TEST(test_memalign_many_small)
 END_TEST
 
 /* ---- realloc ---- */
+
+START_TEST(test_realloc_grows_large_blocks_in_place)
+{
+    struct nm_page_source ps = {
+        .map = tmap, .unmap = tunmap, .grow = tgrow, .ctx = src, .page_size = 4096,
+        .max_block = (size_t)4 << 20, .try_map = ttry,
+    };
+    nm_heap_destroy(H);
+    ck_assert_int_eq(nm_heap_init(H, &ps, "fast", on_report, NULL), 0);
+    no_grow = grows = 0;
+    char *p = xmalloc(200000);   /* 49 pages of a 64-page block: the tail is free */
+    fill(p, 200000, 3);
+    size_t mapped = src->used;
+    char *q = nm_heap_realloc(H, p, 250000, CALLER);
+    ck_assert_ptr_eq(q, p);
+    ck_assert_int_eq(grows, 1);
+    ck_assert_uint_ge(nm_heap_usable_size(H, p), 250000);
+    /* the mapping grew by the pages the new size needs, no more */
+    ck_assert_uint_eq(src->used, mapped + ((250000 + 4095) / 4096 - (200000 + 4095) / 4096) * 4096);
+    ck_assert(check_fill(p, 200000, 3));
+    fill(p, 250000, 4);
+    /* the page source refuses: the block moves, contents kept */
+    no_grow = 1;
+    q = nm_heap_realloc(H, p, 400000, CALLER);
+    ck_assert_ptr_ne(q, p);
+    ck_assert(check_fill(q, 250000, 4));
+    xfree(q);
+    no_grow = 0;
+    ck_assert_uint_eq(src->bad_unmaps, 0);
+}
+END_TEST
 
 START_TEST(test_realloc)
 {
@@ -784,6 +844,7 @@ static Suite *heap_suite(void)
     tcase_add_test(fast, test_memalign_fast);
     tcase_add_test(fast, test_memalign_many_small);
     tcase_add_test(fast, test_realloc);
+    tcase_add_test(fast, test_realloc_grows_large_blocks_in_place);
     tcase_add_test(fast, test_calloc);
     tcase_add_test(fast, test_double_free_small);
     tcase_add_test(fast, test_double_free_large);
