@@ -3,6 +3,7 @@
 # in one invocation, with the ratios (nommu / native; below 1 is faster under nommu).
 # Times are the best of 3 runs (the machine is shared and noisy).  Not part of tests/run.
 #   usage: tests/bench/run.sh [BUILD_DIR]
+#   BENCH_MICRO="malloc realloc": only these micro workloads ("" for none)
 set -uo pipefail
 repo=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd -P)
 build=${1:-${NOMMU_BUILD_DIR:-$repo/build}}

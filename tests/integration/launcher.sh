@@ -179,6 +179,26 @@ case_help() {
 	expect_grep "mmap-fixed" "$tmp/h3.out" "--list-rules lists mmap-fixed"
 }
 
+# --heap picks the malloc model; malloc_stats() names it.  --mem-summary=no drops the exit line.
+case_heap() {
+	local py=/usr/bin/python3 m
+	[[ -x $py ]] || return 77
+	for m in fast simple uclibc; do
+		nr hp-$m --mode=report --heap=$m -- $py -c 'import ctypes; ctypes.CDLL(None).malloc_stats()'
+		expect_status 0 "--heap=$m" hp-$m
+		expect_grep "($m model)" "$tmp/hp-$m.err" "malloc_stats() names the $m model"
+		expect_grep "device RAM peak" "$tmp/hp-$m.err" "the exit line is printed"
+	done
+	nr hp-q --mode=report --heap=uclibc --mem-summary=no -- $py -c 'print(len(bytearray(10**6)))'
+	expect_status 0 "--mem-summary=no" hp-q
+	expect_grep "^1000000$" "$tmp/hp-q.out" "the program's output"
+	grep -q "device RAM peak" "$tmp/hp-q.err" && bad "--mem-summary=no still printed the exit line" "$tmp/hp-q.err"
+	nr hp-bad --heap=bogus -- /bin/true
+	expect_status 2 "--heap=bogus" hp-bad
+	expect_grep "heap=bogus" "$tmp/hp-bad.err" "the message names heap=bogus"
+	return 0
+}
+
 # The README's first command on a fresh clone: nommu-run builds libnommu.so itself.
 case_first_use_build() {
 	local b=$tmp/fresh-build
@@ -197,7 +217,7 @@ case_first_use_build() {
 	return 0
 }
 
-(($#)) || set -- strict-true bad-option unknown-program static exit-status script env help
+(($#)) || set -- strict-true bad-option unknown-program static exit-status script env help heap
 for c in "$@"; do
 	fn=case_${c//-/_}
 	if ! declare -F "$fn" >/dev/null; then
