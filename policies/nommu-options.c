@@ -1,15 +1,21 @@
 /*
- * nommu-options - check NOMMU_OPTIONS with the very parser the preload uses, and list
- * the rules and profiles.  nommu-run calls it before starting a program so a bad
- * option never gives a half-started run.
+ * nommu-options - check NOMMU_OPTIONS with the very parser the preload uses, tell
+ * whether a program can be reached by LD_PRELOAD, and list the rules and profiles.
+ * nommu-run calls it before starting a program so a bad option never gives a
+ * half-started run (and so the launcher itself starts no other tool).
  *
  *   nommu-options --check "mode=report:mem=32M"   exit 0, or a message and exit 2
+ *   nommu-options --elf PROGRAM                   prints one line, exit 0:
+ *       dynamic | static | not-elf | foreign CLASS MACHINE OWN_CLASS OWN_MACHINE
  *   nommu-options --list-rules
  *   nommu-options --list-profiles
  */
 #include "nm_policy.h"
+#include <elf.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int check(const char *opts)
 {
@@ -20,6 +26,64 @@ static int check(const char *opts)
 		fprintf(stderr, "nommu: %s\n", err);
 		return 2;
 	}
+	return 0;
+}
+
+/* An ELF file's class, machine, and whether a program header is PT_INTERP (the
+ * dynamic loader, hence LD_PRELOAD, runs it).  -1 if the file is not ELF. */
+struct elf_facts {
+	int cls, machine, dynamic;
+};
+
+static unsigned long field(const unsigned char *b, int size, int little)
+{
+	unsigned long v = 0;
+	for (int i = 0; i < size; i++)
+		v = v << 8 | b[little ? size - 1 - i : i];
+	return v;
+}
+
+static int elf_read(const char *path, struct elf_facts *f)
+{
+	unsigned char h[64], ph[56];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	/* the ELF header is 52 bytes (32-bit) or 64 (64-bit) */
+	int ok = n >= 52 && !memcmp(h, ELFMAG, SELFMAG) &&
+		 (h[EI_CLASS] == ELFCLASS32 || (h[EI_CLASS] == ELFCLASS64 && n >= 64));
+	if (ok) {
+		int wide = h[EI_CLASS] == ELFCLASS64, le = h[EI_DATA] != ELFDATA2MSB;
+		unsigned long phoff = wide ? field(h + 32, 8, le) : field(h + 28, 4, le);
+		unsigned long phentsize = field(h + (wide ? 54 : 42), 2, le);
+		unsigned long phnum = field(h + (wide ? 56 : 44), 2, le);
+		f->cls = h[EI_CLASS];
+		f->machine = (int)field(h + 18, 2, le);
+		f->dynamic = 0;
+		for (unsigned long i = 0; i < phnum && i < 4096 && phentsize >= 4; i++) {
+			if (pread(fd, ph, 4, (off_t)(phoff + i * phentsize)) != 4)
+				break;
+			if (field(ph, 4, le) == PT_INTERP) {
+				f->dynamic = 1;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int elf_verdict(const char *path)
+{
+	struct elf_facts prog, own;
+	if (elf_read(path, &prog) < 0)
+		printf("not-elf\n");   /* a script (#!) and the like: its interpreter is checked when it runs */
+	else if (elf_read("/proc/self/exe", &own) == 0 &&
+		 (prog.cls != own.cls || prog.machine != own.machine))
+		printf("foreign %d %d %d %d\n", prog.cls, prog.machine, own.cls, own.machine);
+	else
+		printf(prog.dynamic ? "dynamic\n" : "static\n");
 	return 0;
 }
 
@@ -42,6 +106,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--check") == 0)
 		return check(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "--elf") == 0)
+		return elf_verdict(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "--list-rules") == 0) {
 		list_rules();
 		return 0;
@@ -50,6 +116,6 @@ int main(int argc, char **argv)
 		list_profiles();
 		return 0;
 	}
-	fprintf(stderr, "usage: nommu-options --check OPTIONS | --list-rules | --list-profiles\n");
+	fprintf(stderr, "usage: nommu-options --check OPTIONS | --elf PROGRAM | --list-rules | --list-profiles\n");
 	return 2;
 }
