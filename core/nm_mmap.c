@@ -187,6 +187,30 @@ long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t le
 }
 
 /* The malloc heap's pages: an anonymous private mapping like any other. */
+/*
+ * Host memory for the heap when the device has none (report mode), aligned like a
+ * device block (to the power of two holding it), so the heap's chunks, which rely on
+ * natural alignment, need not map twice the size to align themselves.
+ */
+static long host_block(struct nm_engine *e, size_t len)
+{
+	size_t block = e->ram.page_size;
+	while (block < len && block < ((size_t)1 << 30))
+		block <<= 1;
+	if (block < len || block == e->ram.page_size)
+		return nm_host_mmap(e, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t span = len + block - e->ram.page_size;
+	long r = nm_host_mmap(e, 0, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r < 0)
+		return r;
+	uintptr_t start = ((uintptr_t)r + block - 1) & ~(uintptr_t)(block - 1);
+	if (start > (uintptr_t)r)
+		nm_host_munmap(e, (uintptr_t)r, start - (uintptr_t)r);
+	if ((uintptr_t)r + span > start + len)
+		nm_host_munmap(e, start + len, (uintptr_t)r + span - (start + len));
+	return (long)start;
+}
+
 void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
 {
 	size_t page = e->ram.page_size;
@@ -197,7 +221,7 @@ void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
 	/* the malloc layer reports the failure itself (malloc-no-memory, with the request);
 	 * in report mode the program carries on with host memory */
 	if (r < 0 && rule >= 0 && nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT)
-		r = nm_host_mmap(e, 0, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		r = host_block(e, rlen);
 	nm_engine_unlock(e);
 	if (r < 0) {
 		*err = (int)-r;

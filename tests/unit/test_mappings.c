@@ -155,6 +155,27 @@ START_TEST(heap_growth_fails_where_the_device_could_not_map_the_new_size)
 }
 END_TEST
 
+/* Report mode: when the device RAM is used up, the heap gets host memory, aligned
+   like a device block so its chunks need not map twice the size to align. */
+START_TEST(heap_host_fallback_is_naturally_aligned)
+{
+	struct nm_engine *e = engine_with("mem=256K:mode=report", -1);
+	int err = 0;
+	char *all = nm_heap_map(e, 64 * PG, &err);
+	ck_assert_ptr_nonnull(all);
+	for (size_t len = 2 * PG; len <= 64 * PG; len *= 2) {
+		char *h = nm_heap_map(e, len, &err);
+		ck_assert_ptr_nonnull(h);
+		ck_assert_uint_eq((uintptr_t)h % len, 0);
+		memset(h, 1, len);
+		nm_heap_unmap(e, h, len);
+	}
+	nm_heap_unmap(e, all, 64 * PG);
+	ck_assert_uint_eq(used(e), 0);
+	nm_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(private_file_maps_are_copies_read_at_map_time)
 {
 	struct nm_engine *e = engine_with("", -1);
@@ -233,6 +254,7 @@ int main(void)
 	tcase_add_test(tc, munmap_splits_anonymous_maps_and_frees_at_once);
 	tcase_add_test(tc, heap_mappings_grow_in_place_into_free_ram);
 	tcase_add_test(tc, heap_growth_fails_where_the_device_could_not_map_the_new_size);
+	tcase_add_test(tc, heap_host_fallback_is_naturally_aligned);
 	tcase_add_test(tc, private_file_maps_are_copies_read_at_map_time);
 	tcase_add_test(tc, file_access_checks_come_before_mapping);
 	tcase_add_test(tc, shared_maps_return_the_page_cache_address);
