@@ -289,6 +289,9 @@ static int capture(const struct nm_pending_event *p, void **pcs)
 	return k;
 }
 
+static void record_context(struct nm_engine *e, const struct nm_pending_event *p, void **pcs, int n,
+			   int key, uintptr_t h, struct nm_frame *frames);
+
 static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 {
 	void *pcs[NM_FRAMES];
@@ -312,8 +315,28 @@ static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 	if (!c)
 		return;
 
-	/* a new context: name its frames (loader lock), then record it (our lock) */
-	static __thread struct nm_frame frames[NM_FRAMES] __attribute__((tls_model("initial-exec")));
+	/* a new context (rare): name its frames in a buffer of their own, mapped for
+	 * this call and not kept per thread (15 KiB of TLS that every thread of every
+	 * process would clear and fault in at start) */
+	size_t frames_len = sizeof(struct nm_frame) * NM_FRAMES;
+	struct nm_frame *frames = nm_os_table_alloc(frames_len);
+	if (!frames) {
+		pthread_mutex_lock(&e->report_lock);
+		c->count++; /* counted, though it cannot be written out in full */
+		pthread_mutex_unlock(&e->report_lock);
+		return;
+	}
+	record_context(e, p, pcs, n, key, h, frames);
+	nm_os_munmap((uintptr_t)frames, frames_len);
+}
+
+/* Name the frames of a context seen for the first time (loader lock), then record
+ * it and write it out (our lock). */
+static void record_context(struct nm_engine *e, const struct nm_pending_event *p, void **pcs, int n,
+			   int key, uintptr_t h, struct nm_frame *frames)
+{
+	struct nm_context *c;
+	bool fresh;
 	for (int i = 0; i < n; i++)
 		nm_frame_resolve(&frames[i], (uintptr_t)pcs[i]);
 	pthread_mutex_lock(&e->report_lock);
