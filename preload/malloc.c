@@ -23,8 +23,10 @@
 #include "../core/nommu.h"
 #include "preload.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -383,8 +385,18 @@ NM_EXPORT size_t malloc_usable_size(void *p)
 
 /* ---- glibc's extras ---- */
 
+/* A process the tool does not check (PASS) uses glibc's malloc: its extras must be
+   glibc's too.  Found when first needed: these are rare calls, not hot paths. */
+static void *glibc_extra(const char *name)
+{
+    return heap_state() == PASS ? dlsym(RTLD_NEXT, name) : NULL;
+}
+
 NM_EXPORT int mallopt(int param, int value)
 {
+    int (*next)(int, int) = (int (*)(int, int))glibc_extra("mallopt");
+    if (next)
+        return next(param, value);
     (void)value;
     switch (param) {
     case M_MXFAST: case M_TRIM_THRESHOLD: case M_TOP_PAD: case M_MMAP_THRESHOLD:
@@ -398,12 +410,17 @@ NM_EXPORT int mallopt(int param, int value)
 
 NM_EXPORT int malloc_trim(size_t pad)
 {
-    (void)pad;
+    int (*next)(size_t) = (int (*)(size_t))glibc_extra("malloc_trim");
+    if (next)
+        return next(pad);
     return heap_state() == READY ? nm_heap_trim(&g_heap) : 0;
 }
 
 NM_EXPORT struct mallinfo2 mallinfo2(void)
 {
+    struct mallinfo2 (*next)(void) = (struct mallinfo2 (*)(void))glibc_extra("mallinfo2");
+    if (next)
+        return next();
     struct mallinfo2 mi;
     struct nm_heap_stats st;
     memset(&mi, 0, sizeof mi);
@@ -443,6 +460,11 @@ NM_EXPORT struct mallinfo mallinfo(void)
 
 NM_EXPORT void malloc_stats(void)
 {
+    void (*next)(void) = (void (*)(void))glibc_extra("malloc_stats");
+    if (next) {
+        next();
+        return;
+    }
     char buf[1024];
     if (heap_state() != READY)
         return;
@@ -457,4 +479,42 @@ NM_EXPORT void malloc_stats(void)
         off += (size_t)w;
     }
     errno = saved;
+}
+
+/* glibc's XML description of the heap: the same figures as mallinfo2, in the
+   elements tools look for (total mmap/rest, system current/max, aspace). */
+NM_EXPORT int malloc_info(int options, FILE *fp)
+{
+    int (*next)(int, FILE *) = (int (*)(int, FILE *))glibc_extra("malloc_info");
+    if (next)
+        return next(options, fp);
+    if (options != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct nm_heap_stats st;
+    memset(&st, 0, sizeof st);
+    if (heap_state() == READY)
+        nm_heap_get_stats(&g_heap, &st);
+    size_t rest = st.in_use - st.large_in_use;
+    static const char *const model[] = {"fast", "simple", "uclibc"};
+    const char *name = st.model >= 0 && st.model < 3 ? model[st.model] : "fast";
+    fprintf(fp,
+            "<malloc version=\"1\">\n"
+            "<heap nr=\"0\" model=\"%s\">\n"
+            "<total type=\"rest\" count=\"0\" size=\"%zu\"/>\n"
+            "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
+            "<system type=\"current\" size=\"%zu\"/>\n"
+            "<system type=\"max\" size=\"%zu\"/>\n"
+            "<aspace type=\"total\" size=\"%zu\"/>\n"
+            "</heap>\n"
+            "<total type=\"rest\" count=\"0\" size=\"%zu\"/>\n"
+            "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
+            "<system type=\"current\" size=\"%zu\"/>\n"
+            "<system type=\"max\" size=\"%zu\"/>\n"
+            "<aspace type=\"total\" size=\"%zu\"/>\n"
+            "</malloc>\n",
+            name, rest, st.large_count, st.large_in_use, st.mapped, st.peak_mapped, st.mapped,
+            rest, st.large_count, st.large_in_use, st.mapped, st.peak_mapped, st.mapped);
+    return 0;
 }
