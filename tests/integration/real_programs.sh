@@ -4,6 +4,10 @@
 # (violation reports go there); it is printed when a comparison fails.
 #
 # Cases (all when none given): ls python3 sqlite3 gzip-bytes gzip-pipeline gzip-sh git
+#   and the malloc-heavy ones of issue 3: python3-alloc (a script that allocates heavily),
+#   sqlite3-100k (builds, indexes and queries a 100k-row table in a file), git-repo (status,
+#   log -p, a commit on a small repository), gcc-compile (cc1 and as under nommu; the object
+#   file's bytes are compared)
 # Exit: 0 all passed, 1 a case failed, 77 every case was skipped (a program is missing).
 # shellcheck disable=SC2016 # the snippets expand $W and $PY when they run
 set -u
@@ -70,8 +74,45 @@ check() {
 	fail=$((fail + 1))
 }
 
+# Inputs of the malloc-heavy cases, made natively once.
+make_inputs() {
+	[[ -e $tmp/inputs ]] && return 0
+	cat >"$tmp/alloc.py" <<'PY'
+import json
+d = {}
+for i in range(200000):
+    d[i] = [str(i) * 3, (i, i + 1), {"k": i, "v": [i] * (i % 7)}]
+s = sum(len(v[0]) for v in d.values())
+l = sorted(d.items(), key=lambda kv: -kv[0])[:5]
+blob = json.dumps([d[i] for i in range(0, 200000, 97)])
+print(s, [k for k, _ in l], len(blob), blob[:60])
+PY
+	{
+		printf 'create table t(a integer primary key, b text, c real);\nbegin;\n'
+		seq 1 100000 | awk '{printf "insert into t(b,c) values(\"row%d\", %d.5);\n", $1, $1}'
+		printf 'commit;\ncreate index tb on t(b);\n'
+		printf 'select count(*), sum(c), max(b) from t where a %% 7 = 3;\n'
+		printf 'select b, c from t where b between "row5000" and "row5010" order by b;\n'
+		printf 'delete from t where a %% 3 = 0;\nvacuum;\nselect count(*) from t;\n'
+	} >"$tmp/rows.sql"
+	mkdir -p "$tmp/repo"
+	(
+		cd "$tmp/repo" && git init -q && for i in $(seq 1 40); do seq 1 $((i * 25)) >"f$i.txt"; done &&
+			git add -A && git -c user.email=t@n -c user.name=t commit -qm one &&
+			for i in $(seq 1 40 3); do seq 2 $((i * 30)) >"f$i.txt"; done &&
+			git -c user.email=t@n -c user.name=t commit -qam two
+	) >/dev/null 2>&1
+	cp -- "$repo/core/nm_ram.c" "$tmp/unit.c"
+	touch "$tmp/inputs"
+}
+
 run_case() {
 	case $1 in
+	python3-alloc) make_inputs; check python3-alloc 1 "$py" -- '$W "$PY" '"$tmp/alloc.py" ;;
+	sqlite3-100k) make_inputs; check sqlite3-100k 1 sqlite3 -- 'rm -f '"$tmp"'/db && $W sqlite3 '"$tmp/db"' ".read '"$tmp"'/rows.sql"' ;;
+	# a fresh copy of the repository each run: the commit at the end changes it
+	git-repo) make_inputs; check git-repo 1 git -- 'rm -rf '"$tmp"'/r2 && cp -a '"$tmp"'/repo '"$tmp"'/r2 && cd '"$tmp"'/r2 && echo x >>f1.txt && $W git status --short && $W git log -p --stat | grep -v "^Date:" && $W git -c user.email=t@n -c user.name=t commit -qam three && $W git diff HEAD~2 --stat' ;;
+	gcc-compile) make_inputs; check gcc-compile 1 gcc -- 'rm -f '"$tmp"'/unit.o && $W gcc -O2 -c -I'"$repo"'/core -I'"$repo"'/policies -D_GNU_SOURCE -o '"$tmp"'/unit.o '"$tmp"'/unit.c && od -An -tx1 '"$tmp"'/unit.o | md5sum' ;;
 	# / may change between the two runs (another test writing /tmp): 3 tries.
 	# /proc's link count is the number of live processes, which moves on its own, and
 	# its digits set the column width: mask it and squeeze the padding, both sides alike.
@@ -89,7 +130,7 @@ run_case() {
 	esac
 }
 
-(($#)) || set -- ls python3 sqlite3 gzip-bytes gzip-pipeline gzip-sh git
+(($#)) || set -- ls python3 sqlite3 gzip-bytes gzip-pipeline gzip-sh git python3-alloc sqlite3-100k git-repo gcc-compile
 for c in "$@"; do run_case "$c"; done
 
 echo "$pass passed, $fail failed, $skip skipped"
