@@ -98,40 +98,41 @@ static void drop_pages(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 	memset(r->dirty + pfn, 0, pages);
 }
 
-/* Drop the pages of a freed range that the host does not hold (never touched, or
- * swapped out), so that only resident pages stay dirty.  Too scattered: drop all. */
+/* Does the host hold device page i of a mincore() vector (any of its host pages)? */
+static bool page_resident(const unsigned char *vec, uint32_t i, uint32_t per)
+{
+	for (uint32_t k = 0; k < per; k++)
+		if (vec[i * per + k] & 1)
+			return true;
+	return false;
+}
+
+/* Drop the dirty pages of a freed range that the host does not hold (never touched,
+ * or swapped out), so that only resident pages stay dirty.  Too scattered: drop all. */
 static void drop_untouched(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 {
 	unsigned char vec[1024];
 	uint32_t per = (uint32_t)(r->page_size / r->host_page), step = sizeof(vec) / per;
 	unsigned calls = 0;
 	for (uint32_t done = 0; done < pages; done += step) {
-		uint32_t n = pages - done < step ? pages - done : step;
-		if (nm_os_mincore((uintptr_t)nm_ram_addr(r, pfn + done), (size_t)n << r->page_shift, vec) < 0) {
-			drop_pages(r, pfn + done, pages - done);
+		uint32_t n = pages - done < step ? pages - done : step, first = pfn + done, run = 0;
+		if (nm_os_mincore((uintptr_t)nm_ram_addr(r, first), (size_t)n << r->page_shift, vec) < 0) {
+			drop_pages(r, first, pages - done);
 			return;
 		}
-		for (uint32_t i = 0; i < n;) {
-			uint32_t j = i;
-			while (j < n && r->dirty[pfn + done + j]) {
-				unsigned char any = 0;
-				for (uint32_t k = 0; k < per; k++)
-					any |= vec[j * per + k] & 1;
-				if (!any)
-					j++;
-				else
-					break;
+		for (uint32_t i = 0; i <= n; i++) {
+			if (i < n && r->dirty[first + i] && !page_resident(vec, i, per)) {
+				run++;
+				continue;
 			}
-			if (j > i) {
-				if (++calls > 16) {
-					drop_pages(r, pfn + done + i, pages - done - i);
-					return;
-				}
-				drop_pages(r, pfn + done + i, j - i);
-				i = j;
-			} else {
-				i++;
+			if (!run)
+				continue;
+			if (++calls > 16) {
+				drop_pages(r, first + i - run, pages - (done + i - run));
+				return;
 			}
+			drop_pages(r, first + i - run, run);
+			run = 0;
 		}
 	}
 }
