@@ -397,15 +397,12 @@ NM_EXPORT int mallopt(int param, int value)
     int (*next)(int, int) = (int (*)(int, int))glibc_extra("mallopt");
     if (next)
         return next(param, value);
-    (void)value;
-    switch (param) {
-    case M_MXFAST: case M_TRIM_THRESHOLD: case M_TOP_PAD: case M_MMAP_THRESHOLD:
-    case M_MMAP_MAX: case M_CHECK_ACTION: case M_PERTURB: case M_ARENA_TEST:
-    case M_ARENA_MAX:
-        return 1;   /* accepted; this heap has nothing to tune */
-    default:
-        return 0;
-    }
+    /* glibc 2.36's answers; this heap has nothing to tune.  Only M_MXFAST above
+       80 * sizeof(size_t) / 4 (a negative value too: glibc takes it as size_t) is
+       refused; every other parameter, unknown ones included, is accepted (1). */
+    if (param == M_MXFAST)
+        return (size_t)value <= 80 * sizeof(size_t) / 4;
+    return 1;
 }
 
 NM_EXPORT int malloc_trim(size_t pad)
@@ -488,10 +485,8 @@ NM_EXPORT int malloc_info(int options, FILE *fp)
     int (*next)(int, FILE *) = (int (*)(int, FILE *))glibc_extra("malloc_info");
     if (next)
         return next(options, fp);
-    if (options != 0) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (options != 0)
+        return EINVAL;   /* as glibc: the error number is the result, errno untouched */
     struct nm_heap_stats st;
     memset(&st, 0, sizeof st);
     if (heap_state() == READY)
