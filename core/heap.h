@@ -44,8 +44,10 @@ extern "C" {
 /* The heap gets pages only through this. */
 struct nm_page_source {
     /* Map len bytes (a multiple of page_size) of zeroed device RAM; NULL + *err = errno on failure.
-       The engine counts it exactly like an anonymous mmap (power-of-two block, trimming, largest block)
-       and, in report mode, serves it from host memory after reporting when the device can't. */
+       The engine counts it exactly like an anonymous mmap (power-of-two block, trimming, largest block).
+       In report mode, when the device can't, it serves host memory instead and says so with
+       *err = ENOMEM on success (else *err = 0); the heap then reports malloc-no-memory for the
+       request that needed the memory and carries on. */
     void *(*map)(void *ctx, size_t len, int *err);
     void (*unmap)(void *ctx, void *p, size_t len);   /* whole mappings only, exactly as mapped */
     void *ctx;
@@ -396,6 +398,10 @@ NM_HIDDEN void nm_stat_request(struct nm_heap *h, size_t n);
 NM_HIDDEN void nm_stat_mapped(struct nm_heap *h, intptr_t bytes, int mappings);
 NM_HIDDEN void nm_heap_report(struct nm_heap *h, int kind, const void *p, size_t n,
                               const void *caller);
+/* The request this thread is serving (slow paths only): what a malloc-no-memory
+   report names when the page source had to fall back to host memory. */
+NM_HIDDEN void nm_heap_note_request(size_t n, const void *caller);
+
 /* Map from the page source.  With try_map, first tries quietly, trims the heap's
    caches and tries again; then, if final, calls map (which may report or serve
    from host).  Counts the mapping in the stats. */

@@ -32,9 +32,21 @@ static int trim_caches(struct nm_heap *h)
     return spans || bytes;
 }
 
+static __thread struct {
+    size_t n;
+    const void *caller;
+} t_request __attribute__((tls_model("initial-exec")));
+
+void nm_heap_note_request(size_t n, const void *caller)
+{
+    t_request.n = n;
+    t_request.caller = caller;
+}
+
 void *nm_source_map(struct nm_heap *h, size_t len, int *err, int final)
 {
     void *p;
+    *err = 0;
     if (h->src.try_map) {
         p = h->src.try_map(h->src.ctx, len, err);
         if (!p && final) {
@@ -48,10 +60,16 @@ void *nm_source_map(struct nm_heap *h, size_t len, int *err, int final)
         if (!p && final && trim_caches(h))
             p = h->src.map(h->src.ctx, len, err);
     }
-    if (p)
+    if (p) {
         nm_stat_mapped(h, (intptr_t)len, 1);
-    else if (!*err)
+        if (*err) {
+            /* report mode: the device could not, the host did; the program carries on */
+            nm_heap_report(h, NM_HEAP_NO_MEMORY, NULL, t_request.n, t_request.caller);
+            *err = 0;
+        }
+    } else if (!*err) {
         *err = ENOMEM;
+    }
     return p;
 }
 

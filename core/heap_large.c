@@ -191,6 +191,7 @@ void *nm_large_alloc(struct nm_heap *h, size_t n, size_t align, size_t hdr, int 
 {
     size_t page = h->page_size;
     nm_stat_request(h, n);
+    nm_heap_note_request(n, caller);
     if (n > PTRDIFF_MAX - hdr - 2 * (page + align)) {
         /* no machine could: fail like glibc, nothing device-specific to report */
         atomic_fetch_add_explicit(&h->st_failed, 1, memory_order_relaxed);

@@ -152,6 +152,7 @@ static __attribute__((noinline)) void *malloc_slow(struct nm_heap *h, size_t n,
                                                    const void *caller)
 {
     struct nm_tcache *tc = &nm_tc;
+    nm_heap_note_request(n, caller);
     if (h->model == NM_HEAP_MODEL_SIMPLE)
         return nm_simple_malloc(h, n, caller);
     if (h->model == NM_HEAP_MODEL_UCLIBC)

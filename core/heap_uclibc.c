@@ -399,6 +399,7 @@ static void *impossible(struct nm_heap *h)
 static void *uc_alloc(struct nm_heap *h, size_t n, size_t req, const void *caller)
 {
     nm_stat_request(h, req);
+    nm_heap_note_request(req, caller);
     if (n > PTRDIFF_MAX - 2 * h->page_size)
         return impossible(h);   /* uClibc-ng: size > -2 * MALLOC_HEADER_SIZE -> ENOMEM */
     if (n == 0)

@@ -194,10 +194,12 @@ long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t le
  */
 static long host_block(struct nm_engine *e, size_t len)
 {
-	size_t block = e->ram.page_size;
-	while (block < len && block < ((size_t)1 << 30))
+	size_t block = e->ram.page_size, largest = e->ram.page_size << e->ram.max_order;
+	while (block < len)
 		block <<= 1;
-	if (block < len || block == e->ram.page_size)
+	/* past the device's largest block nothing relies on the alignment: do not
+	   reserve up to twice a huge length */
+	if (block > largest || block == e->ram.page_size)
 		return nm_host_mmap(e, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	size_t span = len + block - e->ram.page_size;
 	long r = nm_host_mmap(e, 0, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -220,13 +222,18 @@ void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
 	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, true, &rule) : -EINVAL;
 	/* the malloc layer reports the failure itself (malloc-no-memory, with the request);
 	 * in report mode the program carries on with host memory */
-	if (r < 0 && rule >= 0 && nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT)
+	bool host = false;
+	if (r < 0 && rule >= 0 && nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT) {
 		r = host_block(e, rlen);
+		host = r >= 0;
+	}
 	nm_engine_unlock(e);
 	if (r < 0) {
 		*err = (int)-r;
 		return NULL;
 	}
+	/* served, but not by the device: the heap reports it (it knows the request) */
+	*err = host ? ENOMEM : 0;
 	return (void *)r;
 }
 

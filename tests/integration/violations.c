@@ -8,6 +8,8 @@
 #endif
 #include <fcntl.h>
 #include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -56,6 +58,36 @@ NOINLINE static void unmap_nothing_in_a_loop(void)
 		munmap((void *)0x10000, 4096);
 }
 
+static char *volatile kept; /* so the compiler keeps each malloc and free */
+
+/* More than the device's largest block (4 MiB): NULL + ENOMEM in strict mode; host
+   memory the program can use in report mode.  Both report malloc-no-memory. */
+NOINLINE static void malloc_beyond_the_device(void)
+{
+	size_t n = (size_t)16 << 20;
+	char *p = kept = malloc(n);
+	if (p) {
+		memset(p, 7, n);
+		if (p[n - 1] != 7)
+			exit(4);
+	} else if (errno != ENOMEM) {
+		exit(5);
+	}
+	free(p);
+}
+
+/* A double free and a free of a pointer malloc never gave: reported, ignored. */
+NOINLINE static void free_twice(void)
+{
+	kept = malloc(100);
+	free(kept);
+	free(kept);
+	kept = malloc(100); /* the heap still works */
+	if (!kept)
+		exit(6);
+	free(kept);
+}
+
 NOINLINE static void behave(void)
 {
 	char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -78,6 +110,10 @@ int main(int argc, char **argv)
 		exhaust_device_ram();
 	else if (!strcmp(m, "loop"))
 		unmap_nothing_in_a_loop();
+	else if (!strcmp(m, "malloc-big"))
+		malloc_beyond_the_device();
+	else if (!strcmp(m, "double-free"))
+		free_twice();
 	else if (!strcmp(m, "clean"))
 		behave();
 	else
