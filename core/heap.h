@@ -61,7 +61,14 @@ struct nm_page_source {
        when the device RAM after it is free; 0 on success, -1 if it cannot (nothing
        reported).  realloc uses it so that a growing large block need not be copied. */
     int (*grow)(void *ctx, void *p, size_t old_len, size_t new_len);
+    /* Optional (NULL = map and try_map only): one call for both, with NM_PS_* flags.
+       NM_PS_UNINIT lets the memory hold old bytes, as uClibc-ng's heap growth with
+       MAP_UNINITIALIZED: no clearing, no page faulted in; the heap asks for it where
+       it does not need zeros (malloc's large blocks, chunks). */
+    void *(*map_ex)(void *ctx, size_t len, int flags, int *err);
 };
+#define NM_PS_TRY    1   /* as try_map */
+#define NM_PS_UNINIT 2   /* contents undefined */
 
 /* Violation kinds passed to the report hook (the engine maps them to rule ids). */
 #define NM_HEAP_DOUBLE_FREE   1   /* free of a slot that is already free */
@@ -82,6 +89,7 @@ typedef void (*nm_heap_report_fn)(void *ctx, int kind, const void *ptr, size_t s
  *   nm_heap_try_map          map without reporting or host fallback (try_map above);
  *                            absent: the heap uses nm_heap_map only
  *   nm_heap_grow             grow a mapping in place (grow above); absent: realloc copies
+ *   nm_heap_map_ex           map_ex above; absent: map and try_map
  *   nm_preload_engine_skipped  1 when this process will never have an engine
  *                            (skip=, untraced child): malloc passes through to glibc
  * The core heap itself sees the engine only through nm_page_source and the hook. */
@@ -90,6 +98,7 @@ void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t si
                        const void *caller);
 void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
 int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len);
+void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err);
 int nm_preload_engine_skipped(void);
 /* ---- end of what the engine provides ---------------------------------------- */
 
@@ -365,6 +374,7 @@ NM_HIDDEN size_t nm_large_trim(struct nm_heap *h);
 
 /* ---- the simple model (heap_simple.c) ---- */
 NM_HIDDEN void *nm_simple_malloc(struct nm_heap *h, size_t n, const void *caller);
+NM_HIDDEN void *nm_simple_calloc(struct nm_heap *h, size_t n, const void *caller);
 NM_HIDDEN void *nm_simple_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller);
 NM_HIDDEN void nm_simple_free(struct nm_heap *h, void *p, const void *caller);
 
@@ -406,6 +416,8 @@ NM_HIDDEN void nm_heap_note_request(size_t n, const void *caller);
    caches and tries again; then, if final, calls map (which may report or serve
    from host).  Counts the mapping in the stats. */
 NM_HIDDEN void *nm_source_map(struct nm_heap *h, size_t len, int *err, int final);
+/* The same, uninit = 1: the memory need not read as zeros (see map_ex). */
+NM_HIDDEN void *nm_source_map_ex(struct nm_heap *h, size_t len, int *err, int final, int uninit);
 NM_HIDDEN void nm_source_unmap(struct nm_heap *h, void *p, size_t len);
 
 /* ---- the heap ---- */

@@ -45,9 +45,23 @@ void nm_heap_note_request(size_t n, const void *caller)
 
 void *nm_source_map(struct nm_heap *h, size_t len, int *err, int final)
 {
+    return nm_source_map_ex(h, len, err, final, 0);
+}
+
+void *nm_source_map_ex(struct nm_heap *h, size_t len, int *err, int final, int uninit)
+{
     void *p;
     *err = 0;
-    if (h->src.try_map) {
+    if (h->src.map_ex) {
+        int u = uninit ? NM_PS_UNINIT : 0;
+        p = h->src.map_ex(h->src.ctx, len, NM_PS_TRY | u, err);
+        if (!p && final) {
+            if (trim_caches(h))
+                p = h->src.map_ex(h->src.ctx, len, NM_PS_TRY | u, err);
+            if (!p)
+                p = h->src.map_ex(h->src.ctx, len, u, err);   /* may report / use host memory */
+        }
+    } else if (h->src.try_map) {
         p = h->src.try_map(h->src.ctx, len, err);
         if (!p && final) {
             if (trim_caches(h))
@@ -193,7 +207,7 @@ void *nm_heap_calloc(struct nm_heap *h, size_t nmemb, size_t size, const void *c
     }
     /* its own mapping: zeroed by the page source (or cleared if reused) */
     if (h->model == NM_HEAP_MODEL_SIMPLE)
-        return nm_simple_malloc(h, n, caller);
+        return nm_simple_calloc(h, n, caller);
     return nm_large_alloc(h, n, NM_ALIGN, 0, 1, caller);
 }
 

@@ -140,7 +140,7 @@ static struct nm_chunk *chunk_new(struct nm_heap *h, unsigned need, int *err)
     void *raw;
     for (;;) {
         /* larger sizes are only tried (no report); the last one may report */
-        raw = nm_source_map(h, size, err, size <= least);
+        raw = nm_source_map_ex(h, size, err, size <= least, 1);
         if (raw || size <= least)
             break;
         size /= 2;   /* fragmented device: try a smaller block */
@@ -153,7 +153,7 @@ static struct nm_chunk *chunk_new(struct nm_heap *h, unsigned need, int *err)
         /* not naturally aligned (host memory): map more and align inside */
         nm_source_unmap(h, raw, size);
         raw_len = 2 * size - h->page_size;
-        raw = nm_source_map(h, raw_len, err, 1);
+        raw = nm_source_map_ex(h, raw_len, err, 1, 1);
         if (!raw)
             return NULL;
         base = ((uintptr_t)raw + size - 1) & ~(uintptr_t)(size - 1);
@@ -166,7 +166,10 @@ static struct nm_chunk *chunk_new(struct nm_heap *h, unsigned need, int *err)
 
     unsigned units = (unsigned)(size >> NM_UNIT_SHIFT);
     struct nm_chunk *c = (struct nm_chunk *)base;
-    /* the memory is zeroed by the page source */
+    /* the memory may hold old bytes (mapped uninitialised): clear the header; the
+       slots need nothing (calloc clears its own) */
+    c->hdr_units = header_units((unsigned)(size >> NM_UNIT_SHIFT));
+    memset(c, 0, (size_t)c->hdr_units << NM_UNIT_SHIFT);
     c->heap = h;
     c->raw = raw;
     c->raw_len = raw_len;

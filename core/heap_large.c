@@ -219,14 +219,14 @@ void *nm_large_alloc(struct nm_heap *h, size_t n, size_t align, size_t hdr, int 
         reused = base != NULL;
     }
     int err = 0;
-    if (!base)
-        base = nm_source_map(h, len, &err, 1);
+    if (!base)   /* malloc's blocks need no zeros: nothing cleared, nothing faulted in */
+        base = nm_source_map_ex(h, len, &err, 1, !zero);
     uintptr_t p = (uintptr_t)base + hdr;
     if (base && align > page && ((uintptr_t)base & (align - 1))) {
         /* the source did not align it (host memory): map more, align inside */
         nm_source_unmap(h, base, len);
         len = need + align - page;
-        base = nm_source_map(h, len, &err, 1);
+        base = nm_source_map_ex(h, len, &err, 1, !zero);
         p = ((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1);
     }
     if (!base) {

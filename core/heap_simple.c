@@ -19,6 +19,12 @@ void *nm_simple_malloc(struct nm_heap *h, size_t n, const void *caller)
     return nm_large_alloc(h, n, NM_ALIGN, SIMPLE_HDR, 0, caller);
 }
 
+/* calloc: a mapping asked for zeroed (the others may hold old bytes) */
+void *nm_simple_calloc(struct nm_heap *h, size_t n, const void *caller)
+{
+    return nm_large_alloc(h, n, NM_ALIGN, SIMPLE_HDR, 1, caller);
+}
+
 void *nm_simple_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller)
 {
     if (align <= NM_ALIGN)

@@ -213,17 +213,27 @@ static long host_block(struct nm_engine *e, size_t len)
 	return (long)start;
 }
 
-void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
+/*
+ * Device RAM for the heap, counted exactly like an anonymous mmap.  flags:
+ *   NM_HEAP_MAP_TRY     no report and no host memory when the device cannot (the heap
+ *                       tries sizes, trims its caches, then asks again without it)
+ *   NM_HEAP_MAP_UNINIT  the contents may be old bytes, as uClibc-ng's heap growth with
+ *                       MAP_UNINITIALIZED: nothing is cleared, no page faulted in
+ * Without TRY, report mode serves host memory when the device cannot and says so with
+ * *err = ENOMEM on success: the heap reports it (it knows the request); else *err = 0.
+ */
+void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err)
 {
 	size_t page = e->ram.page_size;
 	size_t rlen = (len + page - 1) & ~(page - 1);
 	int rule = -1;
-	nm_engine_lock(e);
-	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, true, &rule) : -EINVAL;
-	/* the malloc layer reports the failure itself (malloc-no-memory, with the request);
-	 * in report mode the program carries on with host memory */
 	bool host = false;
-	if (r < 0 && rule >= 0 && nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT) {
+	nm_engine_lock(e);
+	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 !(flags & NM_HEAP_MAP_UNINIT), &rule)
+		      : -EINVAL;
+	if (r < 0 && rule >= 0 && !(flags & NM_HEAP_MAP_TRY) &&
+	    nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT) {
 		r = host_block(e, rlen);
 		host = r >= 0;
 	}
@@ -232,31 +242,24 @@ void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
 		*err = (int)-r;
 		return NULL;
 	}
-	/* served, but not by the device: the heap reports it (it knows the request) */
 	*err = host ? ENOMEM : 0;
 	return (void *)r;
+}
+
+void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
+{
+	return nm_heap_map_ex(e, len, 0, err);
+}
+
+void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err)
+{
+	return nm_heap_map_ex(e, len, NM_HEAP_MAP_TRY, err);
 }
 
 void nm_heap_unmap(struct nm_engine *e, void *p, size_t len)
 {
 	struct nm_site site = { 0 };
 	nm_munmap(e, &site, p, len);
-}
-
-/* A heap mapping that neither reports nor falls back to the host (the heap tries sizes). */
-void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err)
-{
-	size_t page = e->ram.page_size;
-	size_t rlen = (len + page - 1) & ~(page - 1);
-	int rule = -1;
-	nm_engine_lock(e);
-	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, true, &rule) : -EINVAL;
-	nm_engine_unlock(e);
-	if (r < 0) {
-		*err = (int)-r;
-		return NULL;
-	}
-	return (void *)r;
 }
 
 /*

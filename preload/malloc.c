@@ -49,6 +49,7 @@ extern void *__libc_memalign(size_t align, size_t n);
 #pragma weak nm_heap_violation
 #pragma weak nm_heap_try_map
 #pragma weak nm_heap_grow
+#pragma weak nm_heap_map_ex
 #pragma weak nm_preload_engine_skipped
 
 /* ---- the process's heap ---- */
@@ -115,6 +116,15 @@ static void *src_try_map(void *ctx, size_t len, int *err)
 {
     nm_preload_enter();
     void *p = nm_heap_try_map(ctx, len, err);
+    nm_preload_leave();
+    return p;
+}
+static void *src_map_ex(void *ctx, size_t len, int flags, int *err)
+{
+    _Static_assert(NM_PS_TRY == NM_HEAP_MAP_TRY && NM_PS_UNINIT == NM_HEAP_MAP_UNINIT,
+                   "the heap's page-source flags are the engine's");
+    nm_preload_enter();
+    void *p = nm_heap_map_ex(ctx, len, flags, err);
     nm_preload_leave();
     return p;
 }
@@ -197,6 +207,7 @@ static __attribute__((noinline)) int heap_setup(void)
         .unmap = src_unmap,
         .try_map = nm_heap_try_map ? src_try_map : NULL,
         .grow = nm_heap_grow ? src_grow : NULL,
+        .map_ex = nm_heap_map_ex ? src_map_ex : NULL,
         .ctx = e,
         .page_size = cfg->page_size,
         .max_block = cfg->page_size << cfg->max_order,

@@ -89,6 +89,22 @@ static void *ttry(void *ctx, size_t len, int *err)
     return p;
 }
 
+/* map_ex: NM_PS_UNINIT memory holds old bytes (0xA5 here), as the engine's may, so a
+   heap path that needs zeros and asks for uninitialised memory is caught. */
+static void *tmap_ex(void *ctx, size_t len, int flags, int *err)
+{
+    void *p = (flags & NM_PS_TRY) ? ttry(ctx, len, err) : tmap(ctx, len, err);
+    if (p && (flags & NM_PS_UNINIT))
+        memset(p, 0xA5, len);
+    *err = p ? 0 : (*err ? *err : ENOMEM);
+    return p;
+}
+/* the same for a source without a quiet try (every map may "report") */
+static void *tmap_ex_notry(void *ctx, size_t len, int flags, int *err)
+{
+    return tmap_ex(ctx, len, flags & ~NM_PS_TRY, err);
+}
+
 /* In-place growth as the engine's: the host pages right after the mapping must be
    free (MAP_FIXED_NOREPLACE); refused when no_grow is set. */
 static int no_grow, grows;
@@ -178,6 +194,7 @@ static void heap_up(const char *model, size_t max_block, size_t limit, int with_
     struct nm_page_source ps = {
         .map = tmap, .unmap = tunmap, .ctx = &s, .page_size = 4096, .max_block = max_block,
         .try_map = with_try ? ttry : NULL,
+        .map_ex = with_try ? tmap_ex : tmap_ex_notry,
     };
     n_double = n_invalid = n_nomem = 0;
     ck_assert_int_eq(nm_heap_init(H, &ps, model, on_report, NULL), 0);
