@@ -417,7 +417,9 @@ static void *uc_alloc(struct nm_heap *h, size_t n, size_t req, const void *calle
         if (len < UC_EXTEND(h))
             len = UC_EXTEND(h);
         int err = 0;
-        void *blk = nm_source_map(h, len, &err, 1);
+        /* uClibc-ng maps with MAP_UNINITIALIZED: the area's old bytes stay (its
+           calloc clears what it hands out) */
+        void *blk = nm_source_map_ex(h, len, &err, 1, 1);
         if (!blk)
             goto oom;
         nm_lock(&h->uc_lock);
