@@ -308,6 +308,7 @@ int nm_large_grow(struct nm_heap *h, void *ptr, size_t n)
     if (need <= v.len || h->src.grow(h->src.ctx, (void *)v.base, v.len, need) != 0)
         return 0;
     nm_stat_mapped(h, (intptr_t)(need - v.len), 0);
+    nm_stat_request(h, n);
     size_t size = v.base + need - p;
     nm_lock(&h->large_lock);
     e = big_find(h, p);
