@@ -121,7 +121,7 @@ struct nm_heap_stats {
     size_t mappings;          /* page-source mappings held now */
     size_t large_in_use;      /* part of in_use in large (own mapping) allocations */
     size_t large_count;       /* live large allocations */
-    size_t failed;            /* allocations that returned NULL for lack of memory */
+    size_t failed;            /* requests the device could not serve (strict: NULL; report: host memory) */
     size_t double_frees;      /* violations reported */
     size_t invalid_frees;
     int model;                /* enum nm_heap_model */

@@ -417,7 +417,7 @@ void nm_report_start(struct nm_engine *e, const char *program)
 	log_line(e, &b);
 }
 
-void nm_engine_summary(struct nm_engine *e)
+void nm_engine_summary(struct nm_engine *e, const struct nm_heap_usage *heap)
 {
 	char line[1024];
 	struct nm_buf b = { line, 0, sizeof(line) - 2 };
@@ -481,7 +481,21 @@ void nm_engine_summary(struct nm_engine *e)
 		put_dec(&j, (long)((size_t)e->ram.npages << e->ram.page_shift));
 		put(&j, ",\"peak_used\":");
 		put_dec(&j, (long)(e->ram.peak_used_pages << e->ram.page_shift));
-		put(&j, "}}");
+		put(&j, ",\"largest_free\":");
+		put_dec(&j, (long)nm_ram_largest_free(&e->ram));
+		put(&j, "}");
+		if (heap) {
+			put(&j, ",\"heap\":{\"peak_in_use\":");
+			put_dec(&j, (long)heap->peak_in_use);
+			put(&j, ",\"peak_mapped\":");
+			put_dec(&j, (long)heap->peak_mapped);
+			put(&j, ",\"largest_request\":");
+			put_dec(&j, (long)heap->largest_request);
+			put(&j, ",\"refused\":");
+			put_dec(&j, (long)heap->refused);
+			put(&j, "}");
+		}
+		put(&j, "}");
 		log_line(e, &j);
 	}
 	pthread_mutex_unlock(&e->report_lock);

@@ -95,7 +95,14 @@ int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out,
 void nm_engine_child_restart(struct nm_engine *e, const char *program);
 
 /* Print the end-of-run summary of violations (if any) on the report fd. */
-void nm_engine_summary(struct nm_engine *e);
+/* What the malloc layer used, for the exit summary (the heap itself is not the engine's). */
+struct nm_heap_usage {
+	size_t peak_in_use, peak_mapped, largest_request;
+	size_t refused; /* requests the device could not serve */
+};
+/* At exit: the violation summary on stderr and the summary record in the log, with the
+ * heap's figures when heap is not NULL. */
+void nm_engine_summary(struct nm_engine *e, const struct nm_heap_usage *heap);
 
 /* Violations counted so far (all rules, all contexts). */
 unsigned long nm_engine_violations(const struct nm_engine *e);

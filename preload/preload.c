@@ -263,7 +263,15 @@ __attribute__((destructor)) static void preload_fini(void)
 {
 	if (engine_state != 2)
 		return;
-	nm_engine_summary(engine);
+	struct nm_heap *h = nm_preload_heap();
+	struct nm_heap_usage usage, *u = NULL;
+	if (h) {
+		struct nm_heap_stats st;
+		nm_heap_get_stats(h, &st);
+		usage = (struct nm_heap_usage){ st.peak_in_use, st.peak_mapped, st.largest_request, st.failed };
+		u = &usage;
+	}
+	nm_engine_summary(engine, u);
 	if (nm_engine_config(engine)->mem_summary)
 		memory_block();
 }

@@ -384,13 +384,17 @@ def case_clean(ctx):
     """A clean run: exit 0, "no violations", JUnit with one passing test case."""
     status, text, err = ctx.tool.run(data("clean"))
     check(status == 0 and err == "", f"exit {status}, stderr {err!r}")
-    check(text == "nommu: no violations in 1 process\n", f"text: {text!r}")
+    check(text == "memory: device RAM peak 1.2 MiB of 64 MiB in /usr/bin/true (pid 1000); heap peak 5 KiB, "
+          "largest request 3 KiB\nnommu: no violations in 1 process\n", f"text: {text!r}")
     suite = check_junit(ctx.tool.report("--format=junit", data("clean")))
     cases = suite.findall("testcase")
     check(suite.get("tests") == "1" and len(cases) == 1 and cases[0].get("name") == "no violations"
           and not list(cases[0]), "JUnit of a clean run")
     document = ctx.tool.json(data("clean"))
     check(document["contexts"] == [] and document["summary"]["violations"] == 0, "json of a clean run")
+    memory = document["summary"]["memory"]
+    check(memory["pid"] == 1000 and memory["ram"]["peak_used"] == 1310720
+          and memory["heap"]["largest_request"] == 3072, f"json memory: {memory}")
 
 
 def case_suppressed(ctx):
