@@ -145,7 +145,7 @@ void nm_ram_free(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 	if (bytes >= NM_DROP_BYTES) {
 		if (r->kept_free_pages + count_dirty(r, pfn, pages) > r->keep_limit_pages)
 			drop_pages(r, pfn, pages);
-		else
+		else if (r->host_page <= r->page_size) /* mincore sees whole device pages */
 			drop_untouched(r, pfn, pages);
 	}
 	r->kept_free_pages += count_dirty(r, pfn, pages);
@@ -281,10 +281,8 @@ int nm_ram_init(struct nm_ram *r, size_t size, size_t page_size, unsigned max_or
 		fit++;
 	r->max_order = max_order < fit ? max_order : fit;
 	r->trim = trim;
-	r->host_page = 4096;
 	long hp = sysconf(_SC_PAGESIZE);
-	if (hp > 0 && (size_t)hp <= page_size)
-		r->host_page = (size_t)hp;
+	r->host_page = hp > 0 ? (size_t)hp : 4096;
 	size_t keep = size / 4 < ((size_t)64 << 20) ? size / 4 : ((size_t)64 << 20);
 	r->keep_limit_pages = keep >> r->page_shift;
 
