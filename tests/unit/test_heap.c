@@ -5,6 +5,7 @@
  * heap only ever unmaps whole mappings exactly as mapped.
  */
 #include "heap.h"
+#include "heap_common.h"
 
 #include <check.h>
 #include <errno.h>
@@ -161,26 +162,7 @@ static void tunmap(void *ctx, void *p, size_t len)
 }
 
 static struct tsrc *src;
-static struct nm_heap heap;
-static struct nm_heap *H = &heap;
 
-/* violation reports */
-static atomic_int n_double, n_invalid, n_nomem;
-static size_t last_size;
-static const void *last_ptr;
-static void on_report(void *ctx, int kind, const void *p, size_t size, const void *caller)
-{
-    (void)ctx;
-    (void)caller;
-    if (kind == NM_HEAP_DOUBLE_FREE)
-        n_double++;
-    else if (kind == NM_HEAP_INVALID_FREE)
-        n_invalid++;
-    else if (kind == NM_HEAP_NO_MEMORY)
-        n_nomem++;
-    last_size = size;
-    last_ptr = p;
-}
 
 static void heap_up(const char *model, size_t max_block, size_t limit, int with_try)
 {
@@ -209,24 +191,7 @@ static void heap_down(void)
     ck_assert_uint_eq(src->bad_unmaps, 0);
 }
 
-#define CALLER ((const void *)0)
-static void *xmalloc(size_t n) { return nm_heap_malloc(H, n, CALLER); }
-static void xfree(void *p) { nm_heap_free(H, p, CALLER); }
 
-static void fill(void *p, size_t n, unsigned seed)
-{
-    unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        c[i] = (unsigned char)(seed + i * 7);
-}
-static int check_fill(const void *p, size_t n, unsigned seed)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        if (c[i] != (unsigned char)(seed + i * 7))
-            return 0;
-    return 1;
-}
 
 /* ---- size classes ---- */
 

@@ -10,6 +10,7 @@
  * ascending order instead, as device RAM often does.
  */
 #include "heap.h"
+#include "heap_common.h"
 #include "test_util.h"
 
 #include <pthread.h>
@@ -104,25 +105,7 @@ static int in_mapping(const void *p, size_t n)
     return 0;
 }
 
-static struct nm_heap heap;
-static struct nm_heap *H = &heap;
 
-static atomic_int n_double, n_invalid, n_nomem;
-static size_t last_size;
-static const void *last_ptr;
-static void on_report(void *ctx, int kind, const void *p, size_t size, const void *caller)
-{
-    (void)ctx;
-    (void)caller;
-    if (kind == NM_HEAP_DOUBLE_FREE)
-        n_double++;
-    else if (kind == NM_HEAP_INVALID_FREE)
-        n_invalid++;
-    else if (kind == NM_HEAP_NO_MEMORY)
-        n_nomem++;
-    last_size = size;
-    last_ptr = p;
-}
 
 static void heap_up_with(size_t max_block, size_t limit, int contig)
 {
@@ -156,26 +139,8 @@ static void heap_down(void)
     ck_assert_uint_eq(fs.bad_unmaps, 0);
 }
 
-#define CALLER ((const void *)0)
-static void *xmalloc(size_t n) { return nm_heap_malloc(H, n, CALLER); }
-static void xfree(void *p) { nm_heap_free(H, p, CALLER); }
-static void *xrealloc(void *p, size_t n) { return nm_heap_realloc(H, p, n, CALLER); }
 static char *cp(void *p) { return p; }
 
-static void fill(void *p, size_t n, unsigned seed)
-{
-    unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        c[i] = (unsigned char)(seed + i * 7);
-}
-static int check_fill(const void *p, size_t n, unsigned seed)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        if (c[i] != (unsigned char)(seed + i * 7))
-            return 0;
-    return 1;
-}
 static size_t in_use(void)
 {
     struct nm_heap_stats st;
