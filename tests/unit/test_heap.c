@@ -720,51 +720,9 @@ END_TEST
 
 /* ---- threads and fork ---- */
 
-#define NT 4
-static void *ring[NT][1024];
-static void *thread_body(void *arg)
-{
-    int me = (int)(intptr_t)arg;
-    unsigned x = (unsigned)me * 2654435761u + 1;
-    for (int round = 0; round < 20000; round++) {
-        x = x * 1103515245u + 12345u;
-        int i = (int)(x >> 8) % 1024;
-        int t = (int)(x >> 20) % NT;   /* free someone else's block: cross-thread */
-        void *old = __atomic_exchange_n(&ring[t][i], NULL, __ATOMIC_ACQ_REL);
-        if (old) {
-            size_t n = *(size_t *)old;
-            if (!check_fill((char *)old + 8, n - 8, (unsigned)n))
-                return (void *)1;
-            xfree(old);
-        }
-        size_t n = (x >> 4) % 3000 + 16;
-        if ((x & 255) == 0)
-            n = 100000;
-        char *p = xmalloc(n);
-        *(size_t *)p = n;
-        fill(p + 8, n - 8, (unsigned)n);
-        void *prev = __atomic_exchange_n(&ring[me][i], p, __ATOMIC_ACQ_REL);
-        if (prev)
-            xfree(prev);
-    }
-    return NULL;
-}
 START_TEST(test_threads)
 {
-    pthread_t t[NT];
-    for (int i = 0; i < NT; i++)
-        pthread_create(&t[i], NULL, thread_body, (void *)(intptr_t)i);
-    for (int i = 0; i < NT; i++) {
-        void *r;
-        pthread_join(t[i], &r);
-        ck_assert_ptr_null(r);
-    }
-    for (int t2 = 0; t2 < NT; t2++)
-        for (int i = 0; i < 1024; i++)
-            if (ring[t2][i]) {
-                xfree(ring[t2][i]);
-                ring[t2][i] = NULL;   /* the next run (CK_FORK=no: same process) starts empty */
-            }
+    ck_assert_int_eq(run_stress(4, 1024, 20000, 0), 0);
     ck_assert_int_eq(n_double + n_invalid + n_nomem, 0);
     struct nm_heap_stats st;
     nm_heap_get_stats(H, &st);
@@ -772,47 +730,9 @@ START_TEST(test_threads)
 }
 END_TEST
 
-static atomic_int stop;
-static void *busy(void *arg)
-{
-    (void)arg;
-    while (!atomic_load(&stop)) {
-        void *p = xmalloc(200);
-        void *q = xmalloc(70000);
-        xfree(p);
-        xfree(q);
-    }
-    return NULL;
-}
 START_TEST(test_fork)
 {
-    pthread_t t;
-    pthread_create(&t, NULL, busy, NULL);
-    for (int i = 0; i < 20; i++) {
-        /* as the preload will: heap locks, then the engine's (here the
-           test source's) lock, around fork */
-        nm_heap_atfork_prepare(H);
-        pthread_mutex_lock(&src->mu);
-        pid_t pid = fork();
-        if (pid == 0) {
-            pthread_mutex_init(&src->mu, NULL);
-            nm_heap_atfork_child(H);
-            for (int k = 0; k < 1000; k++) {
-                void *p = xmalloc((size_t)k * 10);
-                if (!p)
-                    _exit(1);
-                xfree(p);
-            }
-            _exit(0);
-        }
-        pthread_mutex_unlock(&src->mu);
-        nm_heap_atfork_parent(H);
-        int status;
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
-    atomic_store(&stop, 1);
-    pthread_join(t, NULL);
+    run_fork_with_busy_thread(&src->mu);
 }
 END_TEST
 

@@ -689,107 +689,19 @@ END_TEST
 
 /* ---- threads and fork ---- */
 
-#define NT 2
-static void *ring[NT][256];
-static void *thread_body(void *arg)
-{
-    int me = (int)(intptr_t)arg;
-    unsigned x = (unsigned)me * 2654435761u + 1;
-    for (int round = 0; round < 30000; round++) {
-        x = x * 1103515245u + 12345u;
-        int i = (int)(x >> 8) % 256;
-        int t = (int)(x >> 20) % NT;   /* someone else's block: cross-thread free */
-        void *old = __atomic_exchange_n(&ring[t][i], NULL, __ATOMIC_ACQ_REL);
-        if (old) {
-            size_t n = *(size_t *)old;
-            if (!check_fill((char *)old + 8, n - 8, (unsigned)n))
-                return (void *)1;
-            if ((x & 7) == 0) {
-                /* realloc, keeping the first half */
-                size_t m = n / 2 + (x >> 4) % 2000 + 16;
-                char *q = xrealloc(old, m);
-                if (!q || !check_fill(q + 8, (m < n ? m : n) / 2 - 8, (unsigned)n))
-                    return (void *)2;
-                old = q;
-            }
-            xfree(old);
-        }
-        size_t n = (x >> 4) % 3000 + 16;
-        if ((x & 255) == 0)
-            n = 100000;
-        char *p = (x & 16) ? xmalloc(n) : nm_heap_memalign(H, 64, n, CALLER);
-        if (!p)
-            return (void *)3;
-        *(size_t *)p = n;
-        fill(p + 8, n - 8, (unsigned)n);
-        void *prev = __atomic_exchange_n(&ring[me][i], p, __ATOMIC_ACQ_REL);
-        if (prev)
-            xfree(prev);
-    }
-    return NULL;
-}
 START_TEST(test_threads)
 {
-    pthread_t t[NT];
-    for (int i = 0; i < NT; i++)
-        pthread_create(&t[i], NULL, thread_body, (void *)(intptr_t)i);
-    for (int i = 0; i < NT; i++) {
-        void *r;
-        pthread_join(t[i], &r);
-        ck_assert_ptr_null(r);
-    }
-    for (int t2 = 0; t2 < NT; t2++)
-        for (int i = 0; i < 256; i++)
-            if (ring[t2][i]) {
-                size_t n = *(size_t *)ring[t2][i];
-                ck_assert(check_fill((char *)ring[t2][i] + 8, n - 8, (unsigned)n));
-                xfree(ring[t2][i]);
-            }
+    /* realloc and memalign too: the free list is shared by every thread */
+    ck_assert_int_eq(run_stress(2, 256, 30000, 1), 0);
     ck_assert_int_eq(n_double + n_invalid + n_nomem, 0);
     ck_assert_uint_eq(in_use(), 0);
     ck_assert_uint_eq(fs.bad_unmaps, 0);
 }
 END_TEST
 
-static atomic_int stop;
-static void *busy(void *arg)
-{
-    (void)arg;
-    while (!atomic_load(&stop)) {
-        void *p = xmalloc(200);
-        void *q = xmalloc(70000);
-        xfree(p);
-        xfree(q);
-    }
-    return NULL;
-}
 START_TEST(test_fork)
 {
-    pthread_t t;
-    pthread_create(&t, NULL, busy, NULL);
-    for (int i = 0; i < 20; i++) {
-        nm_heap_atfork_prepare(H);
-        pthread_mutex_lock(&fs.mu);
-        pid_t pid = fork();
-        if (pid == 0) {
-            pthread_mutex_init(&fs.mu, NULL);
-            nm_heap_atfork_child(H);
-            for (int k = 0; k < 1000; k++) {
-                void *p = xmalloc((size_t)k * 10);
-                if (!p)
-                    _exit(1);
-                xfree(p);
-            }
-            _exit(0);
-        }
-        pthread_mutex_unlock(&fs.mu);
-        nm_heap_atfork_parent(H);
-        int status;
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
-    atomic_store(&stop, 1);
-    pthread_join(t, NULL);
+    run_fork_with_busy_thread(&fs.mu);
 }
 END_TEST
 
