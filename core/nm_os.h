@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -43,6 +44,10 @@ static inline long nm_os_madvise(uintptr_t addr, size_t len, int advice)
 static inline long nm_os_mincore(uintptr_t addr, size_t len, unsigned char *vec)
 {
 	return nm_os_ret(syscall(SYS_mincore, addr, len, vec));
+}
+static inline long nm_os_sysinfo(struct sysinfo *si)
+{
+	return nm_os_ret(syscall(SYS_sysinfo, si));
 }
 static inline long nm_os_mprotect(uintptr_t addr, size_t len, int prot)
 {

@@ -108,12 +108,16 @@ static bool page_resident(const unsigned char *vec, uint32_t i, uint32_t per)
 }
 
 /* Drop the dirty pages of a freed range that the host does not hold (never touched,
- * or swapped out), so that only resident pages stay dirty.  Too scattered: drop all. */
+ * or swapped out), so that only resident pages stay dirty.  Too scattered: drop all.
+ * Without swap a page the host does not hold was never touched (or was dropped): it
+ * reads as zero already, so it only stops being dirty, with no call to the host. */
 static void drop_untouched(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 {
 	unsigned char vec[1024];
 	uint32_t per = (uint32_t)(r->page_size / r->host_page), step = sizeof(vec) / per;
 	unsigned calls = 0;
+	struct sysinfo si;
+	bool swap = nm_os_sysinfo(&si) != 0 || si.totalswap != 0;
 	for (uint32_t done = 0; done < pages; done += step) {
 		uint32_t n = pages - done < step ? pages - done : step, first = pfn + done, run = 0;
 		if (nm_os_mincore((uintptr_t)nm_ram_addr(r, first), (size_t)n << r->page_shift, vec) < 0) {
@@ -127,6 +131,11 @@ static void drop_untouched(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 			}
 			if (!run)
 				continue;
+			if (!swap) {
+				memset(r->dirty + first + i - run, 0, run);
+				run = 0;
+				continue;
+			}
 			if (++calls > 16) {
 				drop_pages(r, first + i - run, pages - (done + i - run));
 				return;
