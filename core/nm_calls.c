@@ -22,7 +22,7 @@
 static long decide(struct nm_engine *e, const struct nm_site *s, enum nm_rule rule, const char *name,
 		   int nargs, uintptr_t a0, uintptr_t a1, uintptr_t a2, long device_ret)
 {
-	struct nm_call call = { NM_CALL_OTHER, { a0, a1, a2 }, name, nargs };
+	struct nm_call call = { NM_CALL_OTHER, { a0, a1, a2 }, name, nargs, NULL };
 	nm_engine_lock(e);
 	enum nm_action act = nm_violation(e, rule, s, &call, device_ret);
 	nm_engine_unlock(e);
@@ -140,7 +140,7 @@ long nm_shmget_created(struct nm_engine *e, const struct nm_site *s, int id, siz
 	}
 	uint32_t pfn = nm_ram_alloc(&e->ram, pages, &kept);
 	if (pfn == NM_NONE) {
-		struct nm_call call = { NM_CALL_OTHER, { size }, "shmget", 1 };
+		struct nm_call call = { NM_CALL_OTHER, { size }, "shmget", 1, NULL };
 		enum nm_action act = nm_violation(e, NM_RULE_SHM_SIZE, s, &call, -ENOMEM);
 		nm_engine_unlock(e);
 		if (act != NM_ACT_STRICT)

@@ -244,6 +244,7 @@ struct nm_call {
 	uintptr_t a[6];
 	const char *path;   /* truncate's path; for NM_CALL_OTHER the function's name */
 	int nargs;          /* NM_CALL_OTHER: how many of a[] to print */
+	const char *note;   /* NM_CALL_OTHER: said after the call ("free(p): double free"), or NULL */
 };
 /* Record a violation; returns the rule's action (strict/report/off). */
 enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s,

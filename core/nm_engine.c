@@ -241,7 +241,7 @@ static bool memfs_type(long f_type)
 
 long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t len)
 {
-	struct nm_call call = { NM_CALL_FTRUNCATE, { (uintptr_t)(long)fd, (uintptr_t)len }, NULL, 0 };
+	struct nm_call call = { NM_CALL_FTRUNCATE, { (uintptr_t)(long)fd, (uintptr_t)len }, NULL, 0, NULL };
 	struct stat st;
 	struct statfs sfs;
 	if (nm_os_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || nm_os_fstatfs(fd, &sfs) < 0)
@@ -256,7 +256,7 @@ long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t le
 
 long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path, off_t len)
 {
-	struct nm_call call = { NM_CALL_FTRUNCATE, { 0, (uintptr_t)len }, path, 0 };
+	struct nm_call call = { NM_CALL_FTRUNCATE, { 0, (uintptr_t)len }, path, 0, NULL };
 	struct stat st;
 	struct statfs sfs;
 	if (nm_os_stat(path, &st) < 0 || !S_ISREG(st.st_mode) || nm_os_statfs(path, &sfs) < 0)

@@ -194,6 +194,10 @@ void put_call(struct nm_buf *b, const struct nm_call *c)
 		break;
 	}
 	put(b, ")");
+	if (c->kind == NM_CALL_OTHER && c->note) {
+		put(b, ": ");
+		put(b, c->note);
+	}
 }
 
 const char *errno_name(long e)

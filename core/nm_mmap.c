@@ -179,7 +179,7 @@ long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t le
 	     int flags, int fd, off_t off)
 {
 	struct nm_call call = { NM_CALL_MMAP, { (uintptr_t)addr, len, (uintptr_t)prot, (uintptr_t)flags,
-						(uintptr_t)(long)fd, (uintptr_t)off }, NULL, 0 };
+						(uintptr_t)(long)fd, (uintptr_t)off }, NULL, 0, NULL };
 	nm_engine_lock(e);
 	long r = mmap_locked(e, s, &call, (uintptr_t)addr, len, prot, flags, fd, off);
 	nm_engine_unlock(e);
@@ -313,7 +313,7 @@ int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len)
 void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size, const void *caller)
 {
 	struct nm_site site = { caller };
-	struct nm_call call = { NM_CALL_MALLOC, { size }, "malloc", 0 };
+	struct nm_call call = { NM_CALL_MALLOC, { size }, "malloc", 0, NULL };
 	enum nm_rule rule = NM_RULE_MALLOC_NO_MEMORY;
 	nm_engine_lock(e);
 	if (kind == 3 /* NM_HEAP_NO_MEMORY */) {
@@ -325,7 +325,8 @@ void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t si
 	} else {
 		rule = NM_RULE_FREE_INVALID;
 		call.kind = NM_CALL_OTHER;
-		call.path = kind == 1 ? "free (double free)" : "free (invalid pointer)";
+		call.path = "free";
+		call.note = kind == 1 ? "double free" : "not a block malloc returned";
 		call.a[0] = (uintptr_t)ptr;
 		call.nargs = 1;
 	}

@@ -101,7 +101,7 @@ long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t o
 	       int flags, void *new_addr)
 {
 	struct nm_call call = { NM_CALL_MREMAP, { (uintptr_t)old, old_len, new_len, (uintptr_t)flags,
-						  (uintptr_t)new_addr }, NULL, 0 };
+						  (uintptr_t)new_addr }, NULL, 0, NULL };
 	nm_engine_lock(e);
 	long r = mremap_locked(e, s, &call, (uintptr_t)old, old_len, new_len, flags, (uintptr_t)new_addr);
 	nm_engine_unlock(e);

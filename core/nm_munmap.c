@@ -116,7 +116,7 @@ static long munmap_locked(struct nm_engine *e, const struct nm_site *s, const st
 
 long nm_munmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len)
 {
-	struct nm_call call = { NM_CALL_MUNMAP, { (uintptr_t)addr, len }, NULL, 0 };
+	struct nm_call call = { NM_CALL_MUNMAP, { (uintptr_t)addr, len }, NULL, 0, NULL };
 	nm_engine_lock(e);
 	long r = munmap_locked(e, s, &call, (uintptr_t)addr, len);
 	nm_engine_unlock(e);
