@@ -81,10 +81,8 @@ static uint32_t vma_for_region(struct nm_engine *e, uint32_t ri, size_t len, int
 static long map_anon(struct nm_engine *e, size_t len, int prot, int flags, bool zero, int *rule)
 {
 	uint32_t ri, vi;
-	if (e->vma_count >= NM_MAX_MAP_COUNT) {
-		*rule = -1;
-		return -ENOMEM;
-	}
+	/* no vm.max_map_count check here: nommu's do_mmap() has none (6.12's mm/nommu.c
+	 * checks it only in split_vma()); the tables hold a mapping per page of RAM */
 	long r = nm_alloc_region(e, (uint32_t)(len >> e->ram.page_shift), zero, &ri, rule);
 	if (r < 0)
 		return r;
@@ -232,7 +230,8 @@ void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err)
 	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				 !(flags & NM_HEAP_MAP_UNINIT), &rule)
 		      : -EINVAL;
-	if (r < 0 && rule >= 0 && !(flags & NM_HEAP_MAP_TRY) &&
+	/* any ENOMEM: no block, or no more mappings (the map count) */
+	if (r == -ENOMEM && !(flags & NM_HEAP_MAP_TRY) &&
 	    nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT) {
 		r = host_block(e, rlen);
 		host = r >= 0;

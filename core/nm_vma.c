@@ -11,15 +11,22 @@
 #include "nm_os.h"
 #include <string.h>
 
-#define NM_REGION_CAP (NM_MAX_MAP_COUNT + 1024)
-#define NM_VMA_CAP (NM_MAX_MAP_COUNT + 1024)
+/* Table sizes: every anonymous or copied mapping holds at least one page of RAM, and
+ * do_mmap() has no map-count limit, so a table holds a mapping per page, plus room for
+ * mappings that hold no RAM of their own (shared regions) and for vm.max_map_count.
+ * Entries are handed out from a high-water mark: untouched ones cost no memory. */
+static uint32_t table_cap(const struct nm_engine *e)
+{
+	uint32_t floor = NM_MAX_MAP_COUNT + 1024;
+	return e->ram.npages + 4096 > floor ? e->ram.npages + 4096 : floor;
+}
 #define NM_PCACHE_CAP 1024
 #define NM_HOST_CAP 65536
 
 int nm_tables_init(struct nm_engine *e)
 {
-	e->region_cap = NM_REGION_CAP;
-	e->vma_cap = NM_VMA_CAP;
+	e->region_cap = table_cap(e);
+	e->vma_cap = table_cap(e);
 	e->pcache_cap = NM_PCACHE_CAP;
 	e->host_cap = NM_HOST_CAP;
 	e->regions = nm_os_table_alloc(sizeof(struct nm_region) * e->region_cap);
@@ -28,7 +35,7 @@ int nm_tables_init(struct nm_engine *e)
 	e->pcaches = nm_os_table_alloc(sizeof(struct nm_pcache) * e->pcache_cap);
 	e->host_maps = nm_os_table_alloc(sizeof(struct nm_host_map) * e->host_cap);
 	e->paths = nm_os_table_alloc(sizeof(*e->paths) * NM_PATHS);
-	e->share_cap = NM_REGION_CAP;
+	e->share_cap = e->region_cap;
 	e->share = nm_os_table_alloc(sizeof(uint32_t) * e->share_cap);
 	if (!e->regions || !e->vmas || !e->vma_at || !e->pcaches || !e->host_maps || !e->share || !e->paths)
 		return -12;

@@ -4,6 +4,7 @@
  * the accounting of the device RAM.
  */
 #include "test_util.h"
+#include "nm_core.h" /* NM_MAX_MAP_COUNT */
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -176,6 +177,27 @@ START_TEST(heap_host_fallback_is_naturally_aligned)
 }
 END_TEST
 
+/* nommu's do_mmap() has no vm.max_map_count check (6.12 mm/nommu.c checks it only in
+   split_vma): more than 65530 mappings are fine while RAM lasts, for the program's own
+   mmap and for the heap (malloc-simple makes one per block). */
+START_TEST(mappings_are_not_limited_by_the_map_count)
+{
+	enum { N = NM_MAX_MAP_COUNT + 5000 };
+	struct nm_engine *e = engine_with("mem=512M", -1);
+	static void *maps[N];
+	int err = 0;
+	for (int i = 0; i < N; i++) {
+		maps[i] = i % 2 ? nm_heap_map(e, PG, &err) : (void *)anon(e, PG);
+		ck_assert_msg(maps[i] && (long)maps[i] > 0 && err == 0, "mapping %d failed", i);
+	}
+	ck_assert_uint_eq(used(e), (size_t)N * PG);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(nm_munmap(e, &here, maps[i], PG), 0);
+	ck_assert_uint_eq(used(e), 0);
+	nm_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(private_file_maps_are_copies_read_at_map_time)
 {
 	struct nm_engine *e = engine_with("", -1);
@@ -255,6 +277,7 @@ int main(void)
 	tcase_add_test(tc, heap_mappings_grow_in_place_into_free_ram);
 	tcase_add_test(tc, heap_growth_fails_where_the_device_could_not_map_the_new_size);
 	tcase_add_test(tc, heap_host_fallback_is_naturally_aligned);
+	tcase_add_test(tc, mappings_are_not_limited_by_the_map_count);
 	tcase_add_test(tc, private_file_maps_are_copies_read_at_map_time);
 	tcase_add_test(tc, file_access_checks_come_before_mapping);
 	tcase_add_test(tc, shared_maps_return_the_page_cache_address);
