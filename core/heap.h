@@ -66,6 +66,12 @@ struct nm_page_source {
        MAP_UNINITIALIZED: no clearing, no page faulted in; the heap asks for it where
        it does not need zeros (malloc's large blocks, chunks). */
     void *(*map_ex)(void *ctx, size_t len, int flags, int *err);
+    /* Optional (NULL = map/unmap): zeroed memory for the heap's own bookkeeping that the
+       board's malloc would not have (the large-block table: uClibc-ng keeps a size word
+       in the block instead).  Not device RAM, so it neither counts nor is capped by the
+       largest block. */
+    void *(*meta_map)(void *ctx, size_t len);
+    void (*meta_unmap)(void *ctx, void *p, size_t len);
 };
 #define NM_PS_TRY    1   /* as try_map */
 #define NM_PS_UNINIT 2   /* contents undefined */
@@ -90,6 +96,7 @@ typedef void (*nm_heap_report_fn)(void *ctx, int kind, const void *ptr, size_t s
  *                            absent: the heap uses nm_heap_map only
  *   nm_heap_grow             grow a mapping in place (grow above); absent: realloc copies
  *   nm_heap_map_ex           map_ex above; absent: map and try_map
+ *   nm_heap_meta_map/unmap   meta_map above; absent: the tables take device RAM
  *   nm_preload_engine_skipped  1 when this process will never have an engine
  *                            (skip=, untraced child): malloc passes through to glibc
  * The core heap itself sees the engine only through nm_page_source and the hook. */
@@ -99,6 +106,8 @@ void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t si
 void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
 int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len);
 void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err);
+void *nm_heap_meta_map(struct nm_engine *e, size_t len);
+void nm_heap_meta_unmap(struct nm_engine *e, void *p, size_t len);
 int nm_preload_engine_skipped(void);
 /* ---- end of what the engine provides ---------------------------------------- */
 

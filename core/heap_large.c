@@ -32,6 +32,22 @@ static size_t big_hash(uintptr_t p, size_t cap)
     return (size_t)(((uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
 }
 
+/* The table's own memory: host memory when the page source offers it (see meta_map). */
+static void *table_map(struct nm_heap *h, size_t len)
+{
+    int err = 0;
+    if (h->src.meta_map)
+        return h->src.meta_map(h->src.ctx, len);
+    return nm_source_map(h, len, &err, 1);
+}
+static void table_unmap(struct nm_heap *h, void *p, size_t len)
+{
+    if (h->src.meta_unmap)
+        h->src.meta_unmap(h->src.ctx, p, len);
+    else
+        nm_source_unmap(h, p, len);
+}
+
 static struct nm_big *big_find(struct nm_heap *h, uintptr_t p)
 {
     if (!h->big)
@@ -87,16 +103,15 @@ static int big_reserve(struct nm_heap *h)
         }
         /* grow (or just drop tombstones) into a fresh mapping */
         size_t len = (cap * sizeof(struct nm_big) + h->page_size - 1) & ~(h->page_size - 1);
-        int err = 0;
         nm_unlock(&h->large_lock);
-        struct nm_big *tab = nm_source_map(h, len, &err, 1);
+        struct nm_big *tab = table_map(h, len);
         nm_lock(&h->large_lock);
         if (!tab)
             return -1;
         if ((h->big_fill + 1) * 4 <= h->big_cap * 3 || (h->big_live + 1) * 2 > cap) {
             /* another thread changed the table meanwhile: start over */
             nm_unlock(&h->large_lock);
-            nm_source_unmap(h, tab, len);
+            table_unmap(h, tab, len);
             nm_lock(&h->large_lock);
             continue;
         }
@@ -111,7 +126,7 @@ static int big_reserve(struct nm_heap *h)
         h->big_fill = h->big_live;
         if (old_len) {
             nm_unlock(&h->large_lock);
-            nm_source_unmap(h, old, old_len);
+            table_unmap(h, old, old_len);
             nm_lock(&h->large_lock);
         }
         return 0;
@@ -338,7 +353,7 @@ void nm_large_destroy_all(struct nm_heap *h)
             if (h->big[i].ptr > BIG_TOMB)
                 nm_source_unmap(h, (void *)h->big[i].base, h->big[i].len);
         if (h->big_map_len)
-            nm_source_unmap(h, h->big, h->big_map_len);
+            table_unmap(h, h->big, h->big_map_len);
     }
     h->big = NULL;
     h->big_cap = h->big_live = h->big_fill = h->big_map_len = 0;

@@ -255,6 +255,20 @@ void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err)
 	return nm_heap_map_ex(e, len, NM_HEAP_MAP_TRY, err);
 }
 
+/* The heap's own tables: host memory, outside the device RAM and its accounting. */
+void *nm_heap_meta_map(struct nm_engine *e, size_t len)
+{
+	(void)e;
+	long r = nm_os_mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return r < 0 ? NULL : (void *)r;
+}
+
+void nm_heap_meta_unmap(struct nm_engine *e, void *p, size_t len)
+{
+	(void)e;
+	nm_os_munmap((uintptr_t)p, len);
+}
+
 void nm_heap_unmap(struct nm_engine *e, void *p, size_t len)
 {
 	struct nm_site site = { 0 };

@@ -66,6 +66,9 @@ void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
 #define NM_HEAP_MAP_TRY    1  /* no report, no host memory when the device cannot */
 #define NM_HEAP_MAP_UNINIT 2  /* contents undefined (MAP_UNINITIALIZED): nothing cleared */
 void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err);
+/* Host memory for the heap's own tables (not device RAM, not counted). */
+void *nm_heap_meta_map(struct nm_engine *e, size_t len);
+void nm_heap_meta_unmap(struct nm_engine *e, void *p, size_t len);
 /* Grow the heap mapping at p in place when the RAM after it is free (realloc); 0 or -1. */
 int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len);
 void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size, const void *caller);

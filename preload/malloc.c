@@ -50,6 +50,8 @@ extern void *__libc_memalign(size_t align, size_t n);
 #pragma weak nm_heap_try_map
 #pragma weak nm_heap_grow
 #pragma weak nm_heap_map_ex
+#pragma weak nm_heap_meta_map
+#pragma weak nm_heap_meta_unmap
 #pragma weak nm_preload_engine_skipped
 
 /* ---- the process's heap ---- */
@@ -127,6 +129,14 @@ static void *src_map_ex(void *ctx, size_t len, int flags, int *err)
     void *p = nm_heap_map_ex(ctx, len, flags, err);
     nm_preload_leave();
     return p;
+}
+static void *src_meta_map(void *ctx, size_t len)
+{
+    return nm_heap_meta_map(ctx, len);   /* a raw mmap: nothing comes back into the preload */
+}
+static void src_meta_unmap(void *ctx, void *p, size_t len)
+{
+    nm_heap_meta_unmap(ctx, p, len);
 }
 static int src_grow(void *ctx, void *p, size_t old_len, size_t new_len)
 {
@@ -208,6 +218,8 @@ static __attribute__((noinline)) int heap_setup(void)
         .try_map = nm_heap_try_map ? src_try_map : NULL,
         .grow = nm_heap_grow ? src_grow : NULL,
         .map_ex = nm_heap_map_ex ? src_map_ex : NULL,
+        .meta_map = nm_heap_meta_map ? src_meta_map : NULL,
+        .meta_unmap = nm_heap_meta_unmap ? src_meta_unmap : NULL,
         .ctx = e,
         .page_size = cfg->page_size,
         .max_block = cfg->page_size << cfg->max_order,
