@@ -232,6 +232,13 @@ case_heap() {
 	expect_status 0 "--mem-summary=no" hp-q
 	expect_grep "^1000000$" "$tmp/hp-q.out" "the program's output"
 	grep -q "device RAM peak" "$tmp/hp-q.err" && bad "--mem-summary=no still printed the exit line" "$tmp/hp-q.err"
+	# malloc-simple: a mapping per block; 150000 live blocks need no more than RAM (no map-count
+	# limit on no-MMU, and the heap's block table is not device RAM)
+	if command -v perl >/dev/null 2>&1; then
+		nr hp-many --heap=simple --mem=1G --mem-summary=no -- perl -e 'my @a = map { "x" x 100 } 1..150000; print scalar(@a), "\n"'
+		expect_status 0 "--heap=simple, 150000 live blocks" hp-many
+		expect_grep "^150000$" "$tmp/hp-many.out" "all 150000 blocks allocated"
+	fi
 	nr hp-bad --heap=bogus -- /bin/true
 	expect_status 2 "--heap=bogus" hp-bad
 	expect_grep "heap=bogus" "$tmp/hp-bad.err" "the message names heap=bogus"
