@@ -157,7 +157,9 @@ static __attribute__((noinline)) void *malloc_slow(struct nm_heap *h, size_t n,
         return nm_simple_malloc(h, n, caller);
     if (h->model == NM_HEAP_MODEL_UCLIBC)
         return nm_uc_malloc(h, n, caller);
-    if (n > h->max_small)
+    /* max_small 0: no size classes on this device (its largest block cannot hold
+       a chunk), so even malloc(0) is a block of its own */
+    if (n > h->max_small || h->max_small == 0)
         return nm_large_alloc(h, n, NM_ALIGN, 0, 0, caller);
     if (tc->heap != h && !tc_bind(h, tc)) {
         /* exiting thread: straight from the central list */

@@ -718,6 +718,32 @@ START_TEST(test_small_max_block)
 }
 END_TEST
 
+/* A device whose largest block is one page has no size classes (a chunk does not fit):
+   every request, malloc(0) included, is a block of its own. */
+START_TEST(test_no_size_classes)
+{
+    nm_heap_destroy(H);
+    heap_up("fast", 4096, 0, 1);
+    ck_assert_uint_eq(H->max_small, 0);
+    void *z = xmalloc(0), *one = xmalloc(1), *c = nm_heap_calloc(H, 0, 0, CALLER);
+    ck_assert_ptr_nonnull(z);
+    ck_assert_ptr_nonnull(one);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_ne(z, one);
+    char *p = xmalloc(4000);
+    ck_assert_ptr_nonnull(p);
+    fill(p, 4000, 3);
+    ck_assert_ptr_null(xmalloc(5000));   /* more than the largest block */
+    ck_assert_int_eq(n_nomem, 1);
+    ck_assert(check_fill(p, 4000, 3));
+    xfree(z);
+    xfree(one);
+    xfree(c);
+    xfree(p);
+    ck_assert_int_eq(n_double + n_invalid, 0);
+}
+END_TEST
+
 /* ---- threads and fork ---- */
 
 START_TEST(test_threads)
@@ -748,6 +774,7 @@ static Suite *heap_suite(void)
     tcase_add_test(fast, test_memalign_fast);
     tcase_add_test(fast, test_memalign_many_small);
     tcase_add_test(fast, test_realloc);
+    tcase_add_test(fast, test_no_size_classes);
     tcase_add_test(fast, test_realloc_grows_large_blocks_in_place);
     tcase_add_test(fast, test_calloc);
     tcase_add_test(fast, test_double_free_small);
