@@ -27,6 +27,18 @@ static bool started_traced(void)
 	return *t != '0';
 }
 
+/*
+ * Reports go to a copy of stderr kept away from the low numbers, as the log is: many
+ * programs close stderr on the way out (gnulib's close_stdout, in ls, sort and most of
+ * coreutils) before the exit summary is written.  Close-on-exec: a program it runs
+ * makes its own.  Without an open stderr, fd 2 is used as it is.
+ */
+static int stderr_copy(void)
+{
+	long fd = nm_os_fcntl(2, F_DUPFD_CLOEXEC, 900);
+	return fd >= 0 ? (int)fd : 2;
+}
+
 struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err)
 {
 	struct nm_engine *e = nm_os_table_alloc(sizeof(*e));
@@ -36,7 +48,7 @@ struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err)
 	}
 	e->cfg = *cfg;
 	e->host_page = (size_t)sysconf(_SC_PAGESIZE);
-	e->report_fd = 2;
+	e->report_fd = stderr_copy();
 	e->log_fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->report_lock, NULL);
@@ -58,6 +70,10 @@ void nm_engine_destroy(struct nm_engine *e)
 		return;
 	nm_tables_fini(e);
 	nm_ram_fini(&e->ram);
+	if (e->report_fd != 2)
+		nm_os_close(e->report_fd);
+	if (e->log_fd >= 0)
+		nm_os_close(e->log_fd);
 	nm_os_munmap((uintptr_t)e, sizeof(*e));
 }
 
@@ -156,6 +172,8 @@ void nm_engine_child_restart(struct nm_engine *e, const char *program)
 
 void nm_engine_set_report_fd(struct nm_engine *e, int fd)
 {
+	if (e->report_fd != 2 && e->report_fd != fd)
+		nm_os_close(e->report_fd);   /* the stderr copy made at creation */
 	e->report_fd = fd;
 }
 
@@ -267,4 +285,9 @@ long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path,
 		r = nm_os_truncate(path, len);
 	nm_engine_unlock(e);
 	return r;
+}
+
+int nm_engine_report_fd(const struct nm_engine *e)
+{
+	return e->report_fd;
 }

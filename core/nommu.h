@@ -113,5 +113,7 @@ unsigned long nm_engine_rule_count(const struct nm_engine *e, enum nm_rule r);
 
 /* Where reports go (default 2). */
 void nm_engine_set_report_fd(struct nm_engine *e, int fd);
+/* Where reports go: a copy of stderr made at creation (fd 2 if there was none). */
+int nm_engine_report_fd(const struct nm_engine *e);
 
 #endif

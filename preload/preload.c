@@ -256,7 +256,7 @@ static void memory_block(void)
 		o = put_kib(o, " mapped; largest request ", heap.largest_request);
 	}
 	*o++ = '\n';
-	syscall(SYS_write, 2, line, (size_t)(o - line));
+	syscall(SYS_write, nm_engine_report_fd(engine), line, (size_t)(o - line));
 }
 
 __attribute__((destructor)) static void preload_fini(void)

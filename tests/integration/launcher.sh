@@ -228,6 +228,10 @@ case_heap() {
 		expect_grep "($m model)" "$tmp/hp-$m.err" "malloc_stats() names the $m model"
 		expect_grep "device RAM peak" "$tmp/hp-$m.err" "the exit line is printed"
 	done
+	# ls closes stderr on its way out (gnulib close_stdout): the line must still come
+	nr hp-ls -- ls /
+	expect_status 0 "ls /" hp-ls
+	expect_grep "device RAM peak" "$tmp/hp-ls.err" "the exit line of a program that closes stderr"
 	nr hp-q --mode=report --heap=uclibc --mem-summary=no -- $py -c 'print(len(bytearray(10**6)))'
 	expect_status 0 "--mem-summary=no" hp-q
 	expect_grep "^1000000$" "$tmp/hp-q.out" "the program's output"
