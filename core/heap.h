@@ -43,29 +43,27 @@ extern "C" {
 
 /* The heap gets pages only through this. */
 struct nm_page_source {
-    /* Map len bytes (a multiple of page_size) of zeroed device RAM; NULL + *err = errno on failure.
-       The engine counts it exactly like an anonymous mmap (power-of-two block, trimming, largest block).
-       In report mode, when the device can't, it serves host memory instead and says so with
-       *err = ENOMEM on success (else *err = 0); the heap then reports malloc-no-memory for the
-       request that needed the memory and carries on. */
-    void *(*map)(void *ctx, size_t len, int *err);
+    /* Map len bytes (a multiple of page_size) of device RAM; NULL + *err = errno on failure.
+       The engine counts it exactly like an anonymous mmap (power-of-two block, trimming,
+       largest block).  flags:
+         NM_PS_TRY     when the device cannot give the block, just fail: no report, no
+                       host memory (the heap tries a larger chunk first, and trims its
+                       caches before a map that would report)
+         NM_PS_UNINIT  the memory may hold old bytes, as uClibc-ng's heap growth with
+                       MAP_UNINITIALIZED: nothing cleared, no page faulted in (malloc's
+                       large blocks, chunks); without it the memory reads as zeros
+       Without NM_PS_TRY, in report mode, when the device can't, the engine serves host
+       memory instead and says so with *err = ENOMEM on success (else *err = 0); the heap
+       then reports malloc-no-memory for the request that needed it and carries on. */
+    void *(*map)(void *ctx, size_t len, int flags, int *err);
     void (*unmap)(void *ctx, void *p, size_t len);   /* whole mappings only, exactly as mapped */
     void *ctx;
     size_t page_size;       /* device page size (4096 by default) */
     size_t max_block;       /* largest single mapping the device can give, bytes */
-    /* Optional (NULL = use map): like map, but when the device cannot give the
-       block it just fails (no report, no host fallback).  The heap uses it to try
-       a larger chunk first and to trim its caches before a map that would report. */
-    void *(*try_map)(void *ctx, size_t len, int *err);
     /* Optional: grow the mapping [p, p+old_len) in place to new_len (page multiples)
        when the device RAM after it is free; 0 on success, -1 if it cannot (nothing
        reported).  realloc uses it so that a growing large block need not be copied. */
     int (*grow)(void *ctx, void *p, size_t old_len, size_t new_len);
-    /* Optional (NULL = map and try_map only): one call for both, with NM_PS_* flags.
-       NM_PS_UNINIT lets the memory hold old bytes, as uClibc-ng's heap growth with
-       MAP_UNINITIALIZED: no clearing, no page faulted in; the heap asks for it where
-       it does not need zeros (malloc's large blocks, chunks). */
-    void *(*map_ex)(void *ctx, size_t len, int flags, int *err);
     /* Optional (NULL = map/unmap): zeroed memory for the heap's own bookkeeping that the
        board's malloc would not have (the large-block table: uClibc-ng keeps a size word
        in the block instead).  Not device RAM, so it neither counts nor is capped by the
@@ -73,8 +71,8 @@ struct nm_page_source {
     void *(*meta_map)(void *ctx, size_t len);
     void (*meta_unmap)(void *ctx, void *p, size_t len);
 };
-#define NM_PS_TRY    1   /* as try_map */
-#define NM_PS_UNINIT 2   /* contents undefined */
+#define NM_PS_TRY    1
+#define NM_PS_UNINIT 2
 
 /* Violation kinds passed to the report hook (the engine maps them to rule ids). */
 #define NM_HEAP_DOUBLE_FREE   1   /* free of a slot that is already free */
@@ -86,30 +84,10 @@ struct nm_page_source {
 typedef void (*nm_heap_report_fn)(void *ctx, int kind, const void *ptr, size_t size,
                                   const void *caller);
 
-/* ---- provided by the engine ---------------------------------------------------
- * preload/malloc.c builds the page source from core/nommu.h (nm_heap_map,
- * nm_heap_unmap, nm_engine_config) and preload/preload.h (nm_preload_engine).
- * It also uses these, referenced weakly so the preload links before they exist:
- *   nm_heap_violation        report a heap violation (kind = NM_HEAP_*), caller =
- *                            the program's return address; absent: no report
- *   nm_heap_try_map          map without reporting or host fallback (try_map above);
- *                            absent: the heap uses nm_heap_map only
- *   nm_heap_grow             grow a mapping in place (grow above); absent: realloc copies
- *   nm_heap_map_ex           map_ex above; absent: map and try_map
- *   nm_heap_meta_map/unmap   meta_map above; absent: the tables take device RAM
- *   nm_preload_engine_skipped  1 when this process will never have an engine
- *                            (skip=, untraced child): malloc passes through to glibc
- * The core heap itself sees the engine only through nm_page_source and the hook. */
-struct nm_engine;
-void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size,
-                       const void *caller);
-void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
-int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len);
-void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err);
-void *nm_heap_meta_map(struct nm_engine *e, size_t len);
-void nm_heap_meta_unmap(struct nm_engine *e, void *p, size_t len);
-int nm_preload_engine_skipped(void);
-/* ---- end of what the engine provides ---------------------------------------- */
+/* preload/malloc.c builds the page source from the engine's heap calls in
+ * core/nommu.h (nm_heap_map_ex, nm_heap_unmap, nm_heap_grow, nm_heap_meta_map,
+ * nm_heap_violation for the report hook).  The core heap itself sees the engine
+ * only through nm_page_source and the hook. */
 
 /* ===================================================================== */
 /* Public API                                                             */
@@ -421,11 +399,11 @@ NM_HIDDEN void nm_heap_report(struct nm_heap *h, int kind, const void *p, size_t
    report names when the page source had to fall back to host memory. */
 NM_HIDDEN void nm_heap_note_request(size_t n, const void *caller);
 
-/* Map from the page source.  With try_map, first tries quietly, trims the heap's
-   caches and tries again; then, if final, calls map (which may report or serve
-   from host).  Counts the mapping in the stats. */
+/* Map from the page source: first quietly (NM_PS_TRY), then, if final, after
+   trimming the heap's caches, quietly again and at last for good (which may report
+   or serve host memory).  Counts the mapping in the stats. */
 NM_HIDDEN void *nm_source_map(struct nm_heap *h, size_t len, int *err, int final);
-/* The same, uninit = 1: the memory need not read as zeros (see map_ex). */
+/* The same, uninit = 1: the memory need not read as zeros (NM_PS_UNINIT). */
 NM_HIDDEN void *nm_source_map_ex(struct nm_heap *h, size_t len, int *err, int final, int uninit);
 NM_HIDDEN void nm_source_unmap(struct nm_heap *h, void *p, size_t len);
 

@@ -50,29 +50,17 @@ void *nm_source_map(struct nm_heap *h, size_t len, int *err, int final)
 
 void *nm_source_map_ex(struct nm_heap *h, size_t len, int *err, int final, int uninit)
 {
-    void *p;
+    int u = uninit ? NM_PS_UNINIT : 0;
     *err = 0;
-    if (h->src.map_ex) {
-        int u = uninit ? NM_PS_UNINIT : 0;
-        p = h->src.map_ex(h->src.ctx, len, NM_PS_TRY | u, err);
-        if (!p && final) {
-            if (trim_caches(h))
-                p = h->src.map_ex(h->src.ctx, len, NM_PS_TRY | u, err);
-            if (!p)
-                p = h->src.map_ex(h->src.ctx, len, u, err);   /* may report / use host memory */
+    void *p = h->src.map(h->src.ctx, len, NM_PS_TRY | u, err);
+    if (!p && final) {
+        *err = 0;   /* on success, *err says whether the memory is the host's */
+        if (trim_caches(h))
+            p = h->src.map(h->src.ctx, len, NM_PS_TRY | u, err);
+        if (!p) {
+            *err = 0;
+            p = h->src.map(h->src.ctx, len, u, err);   /* may report / use host memory */
         }
-    } else if (h->src.try_map) {
-        p = h->src.try_map(h->src.ctx, len, err);
-        if (!p && final) {
-            if (trim_caches(h))
-                p = h->src.try_map(h->src.ctx, len, err);
-            if (!p)
-                p = h->src.map(h->src.ctx, len, err);   /* may report / use host memory */
-        }
-    } else {
-        p = h->src.map(h->src.ctx, len, err);
-        if (!p && final && trim_caches(h))
-            p = h->src.map(h->src.ctx, len, err);
     }
     if (p) {
         nm_stat_mapped(h, (intptr_t)len, 1);

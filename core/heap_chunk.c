@@ -168,13 +168,13 @@ static struct nm_chunk *chunk_new(struct nm_heap *h, unsigned need, int *err)
     struct nm_chunk *c = (struct nm_chunk *)base;
     /* the memory may hold old bytes (mapped uninitialised): clear the header; the
        slots need nothing (calloc clears its own) */
-    c->hdr_units = header_units((unsigned)(size >> NM_UNIT_SHIFT));
-    memset(c, 0, (size_t)c->hdr_units << NM_UNIT_SHIFT);
+    unsigned hdr_units = header_units(units);
+    memset(c, 0, (size_t)hdr_units << NM_UNIT_SHIFT);
     c->heap = h;
     c->raw = raw;
     c->raw_len = raw_len;
     c->units = units;
-    c->hdr_units = header_units(units);
+    c->hdr_units = hdr_units;
     c->free_units = units - c->hdr_units;
     c->spans = (struct nm_span *)(((uintptr_t)c->unit_span + units + 7u) & ~(uintptr_t)7);
     for (unsigned u = 0; u < units; u++) {

@@ -250,11 +250,6 @@ void *nm_heap_map(struct nm_engine *e, size_t len, int *err)
 	return nm_heap_map_ex(e, len, 0, err);
 }
 
-void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err)
-{
-	return nm_heap_map_ex(e, len, NM_HEAP_MAP_TRY, err);
-}
-
 /* The heap's own tables: host memory, outside the device RAM and its accounting. */
 void *nm_heap_meta_map(struct nm_engine *e, size_t len)
 {
@@ -296,10 +291,10 @@ int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len)
 	struct nm_vma *v = vi == NM_NONE ? NULL : &e->vmas[vi];
 	struct nm_region *rg = v ? &e->regions[v->region] : NULL;
 	uint32_t pages = (uint32_t)(new_len >> r->page_shift);
+	unsigned order = nm_ram_order_for(pages);
 	if (rg && v->start == start && v->end == start + old_len && rg->kind == NM_REGION_ANON &&
 	    rg->users == 1 && !rg->shareable && nm_ram_addr(r, rg->end) == (void *)v->end &&
-	    nm_ram_order_for(pages) <= r->max_order &&
-	    nm_ram_largest_free(r) >= ((size_t)1 << (nm_ram_order_for(pages) + r->page_shift))) {
+	    order <= r->max_order && nm_ram_largest_free(r) >= ((size_t)1 << (order + r->page_shift))) {
 		uint32_t end = rg->start + pages;
 		if (end <= rg->top || nm_ram_claim(r, rg->top, end - rg->top)) {
 			uint32_t old_pages = rg->end - rg->start;

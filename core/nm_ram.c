@@ -151,13 +151,17 @@ void nm_ram_free(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 	size_t bytes = (size_t)pages << r->page_shift;
 	if (r->host_protected) /* a desktop-answered mprotect may have left these pages closed */
 		nm_os_mprotect((uintptr_t)nm_ram_addr(r, pfn), bytes, PROT_READ | PROT_WRITE);
-	if (bytes >= NM_DROP_BYTES) {
-		if (r->kept_free_pages + count_dirty(r, pfn, pages) > r->keep_limit_pages)
+	uint32_t dirty = count_dirty(r, pfn, pages);
+	if (bytes >= NM_DROP_BYTES && dirty) {
+		if (r->kept_free_pages + dirty > r->keep_limit_pages) {
 			drop_pages(r, pfn, pages);
-		else if (r->host_page <= r->page_size) /* mincore sees whole device pages */
+			dirty = 0;
+		} else if (r->host_page <= r->page_size) { /* mincore sees whole device pages */
 			drop_untouched(r, pfn, pages);
+			dirty = count_dirty(r, pfn, pages);
+		}
 	}
-	r->kept_free_pages += count_dirty(r, pfn, pages);
+	r->kept_free_pages += dirty;
 	r->free_pages += pages;
 	free_range(r, pfn, pages);
 }

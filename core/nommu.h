@@ -62,7 +62,6 @@ long nm_shmat(struct nm_engine *e, const struct nm_site *s, int id, const void *
 /* Anonymous device RAM for the malloc heap: counted exactly like an anonymous mmap. */
 void *nm_heap_map(struct nm_engine *e, size_t len, int *err);
 void nm_heap_unmap(struct nm_engine *e, void *p, size_t len);
-void *nm_heap_try_map(struct nm_engine *e, size_t len, int *err);
 #define NM_HEAP_MAP_TRY    1  /* no report, no host memory when the device cannot */
 #define NM_HEAP_MAP_UNINIT 2  /* contents undefined (MAP_UNINITIALIZED): nothing cleared */
 void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err);

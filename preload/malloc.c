@@ -44,16 +44,6 @@ extern void *__libc_calloc(size_t nmemb, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
 extern void *__libc_memalign(size_t align, size_t n);
 
-/* Engine entries this file can do without (see core/heap.h): weak, so NULL
-   until the engine provides them. */
-#pragma weak nm_heap_violation
-#pragma weak nm_heap_try_map
-#pragma weak nm_heap_grow
-#pragma weak nm_heap_map_ex
-#pragma weak nm_heap_meta_map
-#pragma weak nm_heap_meta_unmap
-#pragma weak nm_preload_engine_skipped
-
 /* ---- the process's heap ---- */
 
 static struct nm_heap g_heap;
@@ -107,21 +97,7 @@ static size_t boot_size(const void *p)
 /* The page source.  Calls into the engine are bracketed like the preload's
    other calls, so the engine's own OS calls (and libunwind's, when it reports)
    pass through instead of coming back into it. */
-static void *src_map(void *ctx, size_t len, int *err)
-{
-    nm_preload_enter();
-    void *p = nm_heap_map(ctx, len, err);
-    nm_preload_leave();
-    return p;
-}
-static void *src_try_map(void *ctx, size_t len, int *err)
-{
-    nm_preload_enter();
-    void *p = nm_heap_try_map(ctx, len, err);
-    nm_preload_leave();
-    return p;
-}
-static void *src_map_ex(void *ctx, size_t len, int flags, int *err)
+static void *src_map(void *ctx, size_t len, int flags, int *err)
 {
     _Static_assert(NM_PS_TRY == NM_HEAP_MAP_TRY && NM_PS_UNINIT == NM_HEAP_MAP_UNINIT,
                    "the heap's page-source flags are the engine's");
@@ -153,8 +129,6 @@ static void src_unmap(void *ctx, void *p, size_t len)
 }
 static void src_report(void *ctx, int kind, const void *p, size_t n, const void *caller)
 {
-    if (!nm_heap_violation)
-        return;
     nm_preload_enter();
     nm_heap_violation(ctx, kind, p, n, caller);
     nm_preload_leave();
@@ -198,7 +172,7 @@ static __attribute__((noinline)) int heap_setup(void)
     struct nm_engine *e = nm_preload_engine();
     if (!e) {
         /* not checked at all (pass through), or still being created */
-        s = nm_preload_engine_skipped && nm_preload_engine_skipped() ? PASS : 0;
+        s = nm_preload_engine_skipped() ? PASS : 0;
         t_init = 0;
         atomic_store_explicit(&g_state, s, memory_order_release);
         errno = saved;
@@ -215,11 +189,9 @@ static __attribute__((noinline)) int heap_setup(void)
     struct nm_page_source ps = {
         .map = src_map,
         .unmap = src_unmap,
-        .try_map = nm_heap_try_map ? src_try_map : NULL,
-        .grow = nm_heap_grow ? src_grow : NULL,
-        .map_ex = nm_heap_map_ex ? src_map_ex : NULL,
-        .meta_map = nm_heap_meta_map ? src_meta_map : NULL,
-        .meta_unmap = nm_heap_meta_unmap ? src_meta_unmap : NULL,
+        .grow = src_grow,
+        .meta_map = src_meta_map,
+        .meta_unmap = src_meta_unmap,
         .ctx = e,
         .page_size = cfg->page_size,
         .max_block = cfg->page_size << cfg->max_order,

@@ -24,7 +24,7 @@ struct tsrc {
     pthread_mutex_t mu;
     size_t page, max_block;
     size_t limit;          /* total bytes the "device" has (0 = no limit) */
-    size_t try_limit;      /* try_map fails above this length (0 = no limit) */
+    size_t try_limit;      /* a quiet try (NM_PS_TRY) fails above this length (0 = no limit) */
     size_t used;           /* bytes mapped now */
     size_t maps, unmaps, tries;
     size_t bad_unmaps;     /* unmaps not matching a mapping exactly */
@@ -67,7 +67,7 @@ static void *tmap_locked(struct tsrc *s, size_t len, int *err)
     return p;
 }
 
-static void *tmap(void *ctx, size_t len, int *err)
+static void *tmap_plain(void *ctx, size_t len, int *err)
 {
     struct tsrc *s = ctx;
     pthread_mutex_lock(&s->mu);
@@ -90,20 +90,21 @@ static void *ttry(void *ctx, size_t len, int *err)
     return p;
 }
 
-/* map_ex: NM_PS_UNINIT memory holds old bytes (0xA5 here), as the engine's may, so a
-   heap path that needs zeros and asks for uninitialised memory is caught. */
-static void *tmap_ex(void *ctx, size_t len, int flags, int *err)
+/* map: NM_PS_TRY goes to ttry (try_limit, counted); NM_PS_UNINIT memory holds old
+   bytes (0xA5 here), as the engine's may, so a heap path that needs zeros and asks for
+   uninitialised memory is caught. */
+static void *tmap(void *ctx, size_t len, int flags, int *err)
 {
-    void *p = (flags & NM_PS_TRY) ? ttry(ctx, len, err) : tmap(ctx, len, err);
+    void *p = (flags & NM_PS_TRY) ? ttry(ctx, len, err) : tmap_plain(ctx, len, err);
     if (p && (flags & NM_PS_UNINIT))
         memset(p, 0xA5, len);
     *err = p ? 0 : (*err ? *err : ENOMEM);
     return p;
 }
 /* the same for a source without a quiet try (every map may "report") */
-static void *tmap_ex_notry(void *ctx, size_t len, int flags, int *err)
+static void *tmap_notry(void *ctx, size_t len, int flags, int *err)
 {
-    return tmap_ex(ctx, len, flags & ~NM_PS_TRY, err);
+    return tmap(ctx, len, flags & ~NM_PS_TRY, err);
 }
 
 /* In-place growth as the engine's: the host pages right after the mapping must be
@@ -174,9 +175,8 @@ static void heap_up(const char *model, size_t max_block, size_t limit, int with_
     s.limit = limit;
     src = &s;
     struct nm_page_source ps = {
-        .map = tmap, .unmap = tunmap, .ctx = &s, .page_size = 4096, .max_block = max_block,
-        .try_map = with_try ? ttry : NULL,
-        .map_ex = with_try ? tmap_ex : tmap_ex_notry,
+        .map = with_try ? tmap : tmap_notry, .unmap = tunmap, .ctx = &s, .page_size = 4096,
+        .max_block = max_block,
     };
     n_double = n_invalid = n_nomem = 0;
     ck_assert_int_eq(nm_heap_init(H, &ps, model, on_report, NULL), 0);
@@ -314,7 +314,7 @@ START_TEST(test_realloc_grows_large_blocks_in_place)
 {
     struct nm_page_source ps = {
         .map = tmap, .unmap = tunmap, .grow = tgrow, .ctx = src, .page_size = 4096,
-        .max_block = (size_t)4 << 20, .try_map = ttry,
+        .max_block = (size_t)4 << 20,
     };
     nm_heap_destroy(H);
     ck_assert_int_eq(nm_heap_init(H, &ps, "fast", on_report, NULL), 0);
@@ -690,7 +690,7 @@ START_TEST(test_model_parse)
     ck_assert_int_eq(nm_heap_model_parse("simple"), NM_HEAP_MODEL_SIMPLE);
     ck_assert_int_eq(nm_heap_model_parse("bogus"), -1);
     struct nm_heap h2;
-    struct nm_page_source ps = {.map = tmap, .unmap = tunmap, .ctx = src, .page_size = 4096,
+    struct nm_page_source ps = {.map = tmap_notry, .unmap = tunmap, .ctx = src, .page_size = 4096,
                                 .max_block = 4 << 20};
     ck_assert_int_eq(nm_heap_init(&h2, &ps, "bogus", NULL, NULL), EINVAL);
 }

@@ -32,7 +32,9 @@ struct fsrc {
 };
 static struct fsrc fs;
 
-static void *fmap(void *ctx, size_t len, int *err)
+/* NM_PS_TRY and a map for good are alike here; NM_PS_UNINIT memory holds old bytes
+   (0xA5), as the engine's may. */
+static void *fmap(void *ctx, size_t len, int flags, int *err)
 {
     struct fsrc *s = ctx;
     pthread_mutex_lock(&s->mu);
@@ -68,6 +70,8 @@ static void *fmap(void *ctx, size_t len, int *err)
             s->used += len;
             s->maps++;
             s->last_len = len;
+            if (flags & NM_PS_UNINIT)
+                memset(p, 0xA5, len);
         }
     }
     pthread_mutex_unlock(&s->mu);
