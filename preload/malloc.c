@@ -19,8 +19,8 @@
  * never holds one of its locks while calling the engine, and the engine does
  * not malloc under its lock, so "engine lock, then heap locks" cannot deadlock.
  */
-#include "../core/heap.h"
-#include "../core/nommu.h"
+#include "heap.h"
+#include "nommu.h"
 #include "preload.h"
 
 #include <dlfcn.h>

@@ -59,7 +59,7 @@ printf 'commit;\ncreate index tb on t(b);\nselect count(*), sum(c), max(b) from 
 mkdir -p "$tmp/repo" && git -C "$tmp/repo" init -q && for i in $(seq 1 50); do
 	seq 1 $((i * 20)) >"$tmp/repo/f$i.txt"
 done && git -C "$tmp/repo" add -A && git -C "$tmp/repo" -c user.email=b@n -c user.name=b commit -qm one
-cp "$repo/core/nm_file.c" "$tmp/unit.c"
+cp "$repo/core/engine/nm_file.c" "$tmp/unit.c"
 
 py=python3
 [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3

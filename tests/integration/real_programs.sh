@@ -102,7 +102,7 @@ PY
 			for i in $(seq 1 40 3); do seq 2 $((i * 30)) >"f$i.txt"; done &&
 			git -c user.email=t@n -c user.name=t commit -qam two
 	) >/dev/null 2>&1
-	cp -- "$repo/core/nm_ram.c" "$tmp/unit.c"
+	cp -- "$repo/core/engine/nm_ram.c" "$tmp/unit.c"
 	touch "$tmp/inputs"
 }
 

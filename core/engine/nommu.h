@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "../policies/nm_policy.h"
+#include "nm_policy.h"
 
 struct nm_engine;
 
