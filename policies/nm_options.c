@@ -249,6 +249,16 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 	} else if (eq(item, klen, "mem-summary")) {
 		if (parse_bool(v, vlen, &c->mem_summary) < 0)
 			goto bad_value;
+	} else if (eq(item, klen, "quiet")) {
+		if (parse_bool(v, vlen, &c->quiet) < 0)
+			goto bad_value;
+	} else if (eq(item, klen, "main-pid")) {
+		long pid = 0;
+		for (size_t i = 0; i < vlen && pid <= 0x7fffffff; i++)
+			pid = v[i] >= '0' && v[i] <= '9' ? pid * 10 + (v[i] - '0') : 0x80000000L;
+		if (!vlen || pid <= 0 || pid > 0x7fffffff)
+			goto bad_value;
+		c->main_pid = pid;
 	} else if (eq(item, klen, "log-announce")) {
 		if (parse_bool(v, vlen, &c->log_announce) < 0)
 			goto bad_value;

@@ -70,8 +70,11 @@ struct nm_config {
 	char log_path[NM_OPT_PATH_MAX];    /* JSON Lines log, %p pid, %n program name */
 	char suppressions[NM_OPT_PATH_MAX];
 	bool gen_suppressions;             /* print a ready-to-paste entry per new context */
-	bool log_announce;
-	bool mem_summary;                  /* print peak device RAM / heap at exit */                 /* say "logging to FILE" on stderr at start */
+	bool log_announce;                 /* say "logging to FILE" on stderr at start */
+	bool mem_summary;                  /* print peak device RAM / heap at exit */
+	bool quiet;                        /* quiet=yes: on stderr, violations only */
+	long main_pid;                     /* the process nommu-run started (0: not known):
+					      only it prints the exit line on stderr */
 	char skip[NM_SKIP_MAX][NM_OPT_PATH_MAX]; /* programs left unchecked (globs on the path) */
 	unsigned nskip;
 	bool trace_children;               /* false: only the first program is checked */
@@ -97,7 +100,7 @@ void nm_config_defaults(struct nm_config *c);
  * Parse "key=value:key=value..." (NOMMU_OPTIONS) into c.  Returns 0, or -1 with a
  * one-line message in err.  Keys: mode, mem, rule, profile, page-size, max-order,
  * trim, uninit, shared-tmpfs, heap, proc-maps, xip, fork-errno, log, log-announce,
- * suppressions, gen-suppressions, skip (repeatable), trace-children.
+ * suppressions, gen-suppressions, skip (repeatable), trace-children, quiet, main-pid.
  */
 int nm_config_parse(struct nm_config *c, const char *opts, char *err, size_t errlen);
 
