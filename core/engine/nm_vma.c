@@ -8,6 +8,7 @@
  * zeroing or copying every new mapping costs anyway.
  */
 #include "nm_core.h"
+#include <errno.h>
 #include "nm_os.h"
 #include <string.h>
 
@@ -138,12 +139,32 @@ static void index_store(struct nm_engine *e, uintptr_t start, uintptr_t end, uin
 }
 
 /* Store a vma in the page index (overwriting what was stored there). */
+/*
+ * All RAM of the board is executable; the device RAM here is reserved read-write, so a
+ * mapping asked for with PROT_EXEC (a JIT's code buffer, libffi's closures) gets the
+ * host protection it needs to run.  Its pages get read-write back when freed
+ * (host_protected, nm_ram_free).  A direct view of a file opened read-only stays
+ * read-only.
+ */
+static void host_exec(struct nm_engine *e, const struct nm_vma *v)
+{
+	uintptr_t lo = v->start & ~(uintptr_t)(e->host_page - 1);
+	uintptr_t hi = (v->end + e->host_page - 1) & ~(uintptr_t)(e->host_page - 1);
+	if (!nm_ram_contains(&e->ram, v->start))
+		return;
+	e->ram.host_protected = true;
+	if (nm_os_mprotect(lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC) == -EACCES)
+		nm_os_mprotect(lo, hi - lo, PROT_READ | PROT_EXEC);
+}
+
 void nm_vma_insert(struct nm_engine *e, uint32_t vi)
 {
 	struct nm_vma *v = &e->vmas[vi];
 	v->live = true;
 	e->vma_count++;
 	index_store(e, v->start, v->end, vi + 1);
+	if (v->prot & PROT_EXEC)
+		host_exec(e, v);
 }
 
 /* Remove a vma: clear the pages that still point at it, drop its region. */
