@@ -15,6 +15,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -104,6 +105,10 @@ static inline long nm_os_ftruncate(int fd, off_t len)
 static inline long nm_os_truncate(const char *path, off_t len)
 {
 	return nm_os_ret(syscall(SYS_truncate, path, len));
+}
+static inline long nm_os_prlimit(int resource, const struct rlimit *set, struct rlimit *old)
+{
+	return nm_os_ret(syscall(SYS_prlimit64, 0, resource, set, old));
 }
 static inline long nm_os_getpid(void)
 {

@@ -40,7 +40,6 @@ void nm_config_defaults(struct nm_config *c)
 	c->trim = 1; /* CONFIG_NOMMU_INITIAL_TRIM_EXCESS default */
 	c->contig = NM_CONTIG_TRUNCATED;
 	c->trace_children = true;
-	c->log_announce = true;
 	c->mem_summary = true;
 	memcpy(c->heap, "fast", 5);
 	apply_profile(c, nm_profile_find(DEFAULT_PROFILE));

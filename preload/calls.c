@@ -82,7 +82,7 @@ static int fail(long r)
 #define ASK(expr)                                                        \
 	do {                                                             \
 		struct nm_engine *e = nm_preload_engine_outside();       \
-		if (e) {                                                 \
+		if (e && !nm_preload_tool_caller(__builtin_return_address(0))) { \
 			struct nm_site site = { __builtin_return_address(0) }; \
 			nm_preload_enter();                              \
 			long r_ = (expr);                                \

@@ -14,9 +14,11 @@
 #include "preload.h"
 #include "nm_suppress.h"
 #include "heap.h"
+#include "nm_os.h"
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -130,7 +132,7 @@ static void create_engine(void)
 		say("; try a smaller --mem\n", NULL);
 		_exit(2);
 	}
-	char path[512];
+	char path[512] = ""; /* stays empty without a log */
 	int r = nm_engine_open_log(engine, program, path, sizeof(path));
 	if (r < 0) {
 		say("nommu: cannot open the log file ", path);
@@ -138,7 +140,7 @@ static void create_engine(void)
 		say("\n", NULL);
 		_exit(2);
 	}
-	if (path[0] && cfg.log_path[0] && cfg.log_announce) {
+	if (path[0] && cfg.log_announce) {
 		say("nommu: logging to ", path);
 		say("\n", NULL);
 	}
@@ -166,6 +168,47 @@ struct nm_engine *nm_preload_engine(void)
 	while (__atomic_load_n(&engine_state, __ATOMIC_ACQUIRE) == 1)
 		sched_yield_raw();
 	return engine;
+}
+
+struct nm_engine *nm_preload_engine_ready(void)
+{
+	return __atomic_load_n(&engine_state, __ATOMIC_ACQUIRE) == 2 ? engine : NULL;
+}
+
+/*
+ * The code of the libraries nommu itself uses while reporting: libunwind maps a cache
+ * per thread when it first unwinds there, and unmaps it when that thread exits, from
+ * a destructor of its own, outside any call of ours.  Its calls are nommu's, never
+ * the program's.  Found once at start; two comparisons per range on each call.
+ */
+#define NM_TOOL_RANGES 4
+static struct {
+	uintptr_t lo, hi;
+} tool_range[NM_TOOL_RANGES];
+static int tool_ranges;
+
+static int note_tool_library(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const char *name = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+	if (!name || strncmp(name, "/libunwind", 10) != 0)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && tool_ranges < NM_TOOL_RANGES; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		tool_range[tool_ranges].lo = info->dlpi_addr + ph->p_vaddr;
+		tool_range[tool_ranges].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		tool_ranges++;
+	}
+	return 0;
+}
+
+bool nm_preload_tool_caller(const void *pc)
+{
+	for (int i = 0; i < tool_ranges; i++)
+		if ((uintptr_t)pc - tool_range[i].lo < tool_range[i].hi - tool_range[i].lo)
+			return true;
+	return false;
 }
 
 /* 1 when this process will never have an engine (skip=, bad start): malloc goes to glibc */
@@ -217,6 +260,8 @@ __attribute__((constructor(101))) static void preload_init(void)
 	real.ftruncate = (ftruncate_fn)dlsym(RTLD_NEXT, "ftruncate");
 	real.truncate = (truncate_fn)dlsym(RTLD_NEXT, "truncate");
 	nm_preload_resolve_calls();
+	nm_preload_resolve_fds();
+	dl_iterate_phdr(note_tool_library, NULL);
 	in_tool--;
 	struct nm_engine *e = nm_preload_engine();
 	nm_preload_resolve_procfs(e);
@@ -239,7 +284,19 @@ static char *put_kib(char *o, const char *name, size_t bytes)
 	return stpcpy(o, " KiB");
 }
 
-/* At exit: what the run needed from the device, in one short block. */
+/*
+ * At exit: what the run needed from the device, in one line on stderr, for the process
+ * nommu-run started only (main-pid; every process when it is not known): the lines of
+ * the programs it starts would land in whatever captures their stderr.  Never with a
+ * log (the summary record has it) or quiet=yes.
+ */
+static bool prints_exit_line(const struct nm_config *cfg)
+{
+	if (!cfg->mem_summary || cfg->quiet || cfg->log_path[0])
+		return false;
+	return cfg->main_pid == 0 || cfg->main_pid == nm_os_getpid();
+}
+
 static void memory_block(void)
 {
 	struct nm_ram_stats ram;
@@ -256,7 +313,7 @@ static void memory_block(void)
 		o = put_kib(o, " mapped; largest request ", heap.largest_request);
 	}
 	*o++ = '\n';
-	syscall(SYS_write, nm_engine_report_fd(engine), line, (size_t)(o - line));
+	nm_engine_say(engine, line, (size_t)(o - line));
 }
 
 __attribute__((destructor)) static void preload_fini(void)
@@ -272,7 +329,7 @@ __attribute__((destructor)) static void preload_fini(void)
 		u = &usage;
 	}
 	nm_engine_summary(engine, u);
-	if (nm_engine_config(engine)->mem_summary)
+	if (prints_exit_line(nm_engine_config(engine)))
 		memory_block();
 }
 
@@ -296,7 +353,8 @@ static long to_errno(long r)
 /* Enter the engine for one call: NULL means "pass this call through". */
 #define ENTER()                                          \
 	struct nm_engine *e;                             \
-	if (in_tool || !(e = nm_preload_engine()))       \
+	if (in_tool || nm_preload_tool_caller(__builtin_return_address(0)) || \
+	    !(e = nm_preload_engine()))                  \
 		goto pass;                               \
 	struct nm_site site = { __builtin_return_address(0) }; \
 	in_tool++

@@ -17,6 +17,13 @@ struct nm_engine *nm_preload_engine_outside(void);
 void nm_preload_enter(void);
 void nm_preload_leave(void);
 void nm_preload_resolve_calls(void);
+void nm_preload_resolve_fds(void);
+/* The engine if it is ready, else NULL; never creates it (for calls that only need
+ * to know nommu's own descriptors). */
+struct nm_engine *nm_preload_engine_ready(void);
+/* Is pc inside a library nommu itself uses (libunwind)?  Its calls are nommu's own,
+ * never the program's: they pass through unchecked. */
+bool nm_preload_tool_caller(const void *pc);
 /* malloc.c: the heap's fork handlers and the process's heap */
 struct nm_heap;
 void nm_malloc_atfork_prepare(void);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include "nommu.h"
+#include "nm_outfd.h"
 
 #define NM_NONE UINT32_MAX
 #define NM_MAX_ORDER 24
@@ -183,8 +184,9 @@ struct nm_engine {
 	struct nm_host_map *host_maps;
 	uint32_t host_count, host_cap;
 
-	int report_fd;
-	int log_fd;                  /* JSON Lines log, or -1 */
+	struct nm_outfd report;      /* the stderr copy reports go to (none with a log) */
+	struct nm_outfd log;         /* JSON Lines log, or fd -1 */
+	char log_file[NM_OPT_PATH_MAX + 64]; /* the log's path, %p and %n expanded */
 	pthread_mutex_t report_lock; /* contexts and log records (never held with the engine lock) */
 	unsigned long suppressed;
 	uintptr_t logged_modules[NM_LOGGED_MODULES]; /* module bases already in the log */
@@ -250,6 +252,8 @@ struct nm_call {
 enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s,
 			    const struct nm_call *call, long device_ret);
 void nm_report_flush(struct nm_engine *e);
+/* nm_engine.c: one whole record or line to one of our descriptors (checked first) */
+long nm_engine_write(struct nm_engine *e, struct nm_outfd *o, const void *buf, size_t n);
 void nm_report_start(struct nm_engine *e, const char *program);
 static inline enum nm_action nm_action_of(const struct nm_engine *e, enum nm_rule r)
 {

@@ -28,15 +28,19 @@ static bool started_traced(void)
 }
 
 /*
- * Reports go to a copy of stderr kept away from the low numbers, as the log is: many
+ * Reports go to a copy of stderr kept out of the program's range, as the log is: many
  * programs close stderr on the way out (gnulib's close_stdout, in ls, sort and most of
  * coreutils) before the exit summary is written.  Close-on-exec: a program it runs
- * makes its own.  Without an open stderr, fd 2 is used as it is.
+ * makes its own.  With a log, nothing goes to the program's stderr (the report is in
+ * the log), so no copy is made.  Without an open stderr, there is none.
  */
-static int stderr_copy(void)
+static int stderr_copy(const struct nm_config *cfg)
 {
-	long fd = nm_os_fcntl(2, F_DUPFD_CLOEXEC, 900);
-	return fd >= 0 ? (int)fd : 2;
+	if (cfg->log_path[0] && !cfg->gen_suppressions)
+		return -1;
+	bool outside;
+	long fd = nm_os_fcntl(2, F_DUPFD_CLOEXEC, 3);
+	return fd >= 0 ? nm_fd_park((int)fd, &outside) : -1;
 }
 
 struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err)
@@ -48,8 +52,8 @@ struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err)
 	}
 	e->cfg = *cfg;
 	e->host_page = (size_t)sysconf(_SC_PAGESIZE);
-	e->report_fd = stderr_copy();
-	e->log_fd = -1;
+	nm_outfd_set(&e->report, stderr_copy(cfg));
+	e->log.fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->report_lock, NULL);
 	int r = nm_ram_init(&e->ram, cfg->ram_size, cfg->page_size, cfg->max_order, cfg->trim);
@@ -70,10 +74,10 @@ void nm_engine_destroy(struct nm_engine *e)
 		return;
 	nm_tables_fini(e);
 	nm_ram_fini(&e->ram);
-	if (e->report_fd != 2)
-		nm_os_close(e->report_fd);
-	if (e->log_fd >= 0)
-		nm_os_close(e->log_fd);
+	if (e->report.fd >= 0)
+		nm_os_close(e->report.fd);
+	if (e->log.fd >= 0)
+		nm_os_close(e->log.fd);
 	nm_os_munmap((uintptr_t)e, sizeof(*e));
 }
 
@@ -137,10 +141,11 @@ static void expand_log_path(char *out, size_t cap, const char *pattern, const ch
  */
 int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out, size_t cap)
 {
-	if (e->log_fd >= 0) {
-		nm_os_close(e->log_fd);
-		e->log_fd = -1;
+	if (e->log.fd >= 0) {
+		nm_os_close(e->log.fd);
+		e->log.fd = -1;
 	}
+	e->log_file[0] = 0;
 	e->nlogged_modules = 0;
 	if (!e->cfg.log_path[0])
 		return 0;
@@ -148,13 +153,16 @@ int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out,
 	long fd = nm_os_openat(AT_FDCWD, path_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return (int)fd;
-	/* keep it away from the low numbers programs assume are theirs */
-	long high = nm_os_fcntl((int)fd, F_DUPFD_CLOEXEC, 900);
-	if (high >= 0) {
+	bool outside;
+	fd = nm_fd_park((int)fd, &outside);
+	memcpy(e->log_file, path_out, sizeof(e->log_file) < cap ? sizeof(e->log_file) : cap);
+	e->log_file[sizeof(e->log_file) - 1] = 0;
+	if (outside) {
+		nm_outfd_set(&e->log, (int)fd);
+	} else { /* within the program's descriptors: opened for each record instead */
 		nm_os_close((int)fd);
-		fd = high;
+		e->log.fd = -1;
 	}
-	e->log_fd = (int)fd;
 	nm_report_start(e, program);
 	return 0;
 }
@@ -172,9 +180,9 @@ void nm_engine_child_restart(struct nm_engine *e, const char *program)
 
 void nm_engine_set_report_fd(struct nm_engine *e, int fd)
 {
-	if (e->report_fd != 2 && e->report_fd != fd)
-		nm_os_close(e->report_fd);   /* the stderr copy made at creation */
-	e->report_fd = fd;
+	if (e->report.fd >= 0 && e->report.fd != fd)
+		nm_os_close(e->report.fd);   /* the stderr copy made at creation */
+	nm_outfd_set(&e->report, fd);
 }
 
 unsigned long nm_engine_violations(const struct nm_engine *e)
@@ -287,7 +295,28 @@ long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path,
 	return r;
 }
 
-int nm_engine_report_fd(const struct nm_engine *e)
+/*
+ * Write one whole record or line to one of our descriptors.  The descriptor is checked
+ * first: a program's raw close_range(2) may have closed it, and its number may be the
+ * program's file now.  The log is then opened for this record (appending), as it is
+ * for every record when it could not be held outside the program's descriptors; a lost
+ * stderr copy is not (the program's fd 2 may be anything by then): its lines are dropped.
+ */
+long nm_engine_write(struct nm_engine *e, struct nm_outfd *o, const void *buf, size_t n)
 {
-	return e->report_fd;
+	if (nm_outfd_intact(o))
+		return nm_os_write(o->fd, buf, n);
+	if (o != &e->log || !e->log_file[0])
+		return -EBADF;
+	long fd = nm_os_openat(AT_FDCWD, e->log_file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return fd;
+	long r = nm_os_write((int)fd, buf, n);
+	nm_os_close((int)fd);
+	return r;
+}
+
+void nm_engine_say(struct nm_engine *e, const char *line, size_t n)
+{
+	nm_engine_write(e, &e->report, line, n);
 }

@@ -110,9 +110,15 @@ void nm_engine_summary(struct nm_engine *e, const struct nm_heap_usage *heap);
 unsigned long nm_engine_violations(const struct nm_engine *e);
 unsigned long nm_engine_rule_count(const struct nm_engine *e, enum nm_rule r);
 
-/* Where reports go (default 2). */
+/* Where reports go (default: a copy of stderr made at creation; none with a log). */
 void nm_engine_set_report_fd(struct nm_engine *e, int fd);
-/* Where reports go: a copy of stderr made at creation (fd 2 if there was none). */
-int nm_engine_report_fd(const struct nm_engine *e);
+/* Write a line to the report stream, if this process has one. */
+void nm_engine_say(struct nm_engine *e, const char *line, size_t n);
+
+/* nommu's own descriptors, for the preload's close/dup2/close_range wrappers (nm_outfd.c) */
+bool nm_engine_fd_is_own(struct nm_engine *e, int fd);
+void nm_engine_fd_vacate(struct nm_engine *e, int fd);
+int nm_engine_close_range(struct nm_engine *e, unsigned first, unsigned last, int flags,
+			  int (*call)(unsigned, unsigned, int));
 
 #endif

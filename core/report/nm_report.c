@@ -23,10 +23,10 @@
 
 static void log_line(struct nm_engine *e, struct nm_buf *b)
 {
-	if (e->log_fd < 0)
+	if (!e->log_file[0])
 		return;
 	put(b, "\n");
-	nm_os_write(e->log_fd, b->p, b->len);
+	nm_engine_write(e, &e->log, b->p, b->len);
 }
 
 /* ---- per-thread queue: filled under the engine lock, written after it ---- */
@@ -227,7 +227,7 @@ static void write_stderr(struct nm_engine *e, const struct nm_pending_event *p, 
 		put_frame(&b, &frames[i]);
 		put(&b, "\n");
 	}
-	nm_os_write(e->report_fd, line, b.len);
+	nm_engine_write(e, &e->report, line, b.len);
 }
 
 static void write_gen_suppression(struct nm_engine *e, const struct nm_pending_event *p, const struct nm_frame *frames,
@@ -249,7 +249,7 @@ static void write_gen_suppression(struct nm_engine *e, const struct nm_pending_e
 		put(&b, "\n");
 	}
 	put(&b, "}\n");
-	nm_os_write(e->report_fd, line, b.len);
+	nm_engine_write(e, &e->report, line, b.len);
 }
 
 static void write_count(struct nm_engine *e, const struct nm_context *c)
@@ -391,7 +391,7 @@ void nm_report_start(struct nm_engine *e, const char *program)
 {
 	char line[2048];
 	struct nm_buf b = { line, 0, sizeof(line) - 2 };
-	if (e->log_fd < 0)
+	if (!e->log_file[0])
 		return;
 	put(&b, "{\"type\":\"start\",\"schema\":1,\"tool\":\"nommu\",\"run\":");
 	put_json_str(&b, e->cfg.run_id);
@@ -435,7 +435,7 @@ void nm_engine_summary(struct nm_engine *e, const struct nm_heap_usage *heap)
 			put(&b, " suppressed)");
 		}
 		put(&b, "\n");
-		nm_os_write(e->report_fd, line, b.len);
+		nm_engine_write(e, &e->report, line, b.len);
 		for (unsigned i = 0; i < NM_CONTEXTS; i++) {
 			struct nm_context *c = &e->contexts[i];
 			if (!c->used || c->suppressed)
@@ -448,10 +448,10 @@ void nm_engine_summary(struct nm_engine *e, const struct nm_heap_usage *heap)
 			put(&b, " in ");
 			put(&b, c->top);
 			put(&b, "\n");
-			nm_os_write(e->report_fd, line, b.len);
+			nm_engine_write(e, &e->report, line, b.len);
 		}
 	}
-	if (e->log_fd >= 0) {
+	if (e->log_file[0]) {
 		char big[16384];
 		struct nm_buf j = { big, 0, sizeof(big) - 2 };
 		put(&j, "{\"type\":\"summary\",\"pid\":");

@@ -69,8 +69,13 @@ cat >"$tmp/sup" <<'SUP'
 SUP
 "$run" --error-exitcode=3 --suppressions="$tmp/sup" -- "$prog" loop 2>"$tmp/err"
 st=$?
-if [[ $st == 0 ]] && grep -q "1000 suppressed" "$tmp/err"; then echo "PASS suppressed: exit 0"; pass=$((pass + 1))
+if [[ $st == 0 ]] && ! grep -q . "$tmp/err"; then echo "PASS suppressed: exit 0, nothing on stderr"; pass=$((pass + 1))
 else echo "FAIL suppression: exit $st"; cat "$tmp/err"; fail=$((fail + 1)); fi
+# without a log the summary on stderr counts them
+"$run" --suppressions="$tmp/sup" -- "$prog" loop 2>"$tmp/err"
+st=$?
+if [[ $st == 0 ]] && grep -q "1000 suppressed" "$tmp/err"; then echo "PASS suppressed: counted on stderr"; pass=$((pass + 1))
+else echo "FAIL suppression on stderr: exit $st"; cat "$tmp/err"; fail=$((fail + 1)); fi
 
 # a clean program: exit 0, nothing on stderr, no violation records
 rm -f "$tmp"/*.jsonl
