@@ -17,29 +17,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
-
-static struct {
-	int (*close)(int);
-	int (*close_range)(unsigned, unsigned, int);
-	void (*closefrom)(int);
-	int (*dup2)(int, int);
-	int (*dup3)(int, int, int);
-} real;
-
-void nm_preload_resolve_fds(void)
-{
-	real.close = (int (*)(int))dlsym(RTLD_NEXT, "close");
-	real.close_range = (int (*)(unsigned, unsigned, int))dlsym(RTLD_NEXT, "close_range");
-	real.closefrom = (void (*)(int))dlsym(RTLD_NEXT, "closefrom");
-	real.dup2 = (int (*)(int, int))dlsym(RTLD_NEXT, "dup2");
-	real.dup3 = (int (*)(int, int, int))dlsym(RTLD_NEXT, "dup3");
-}
-
 static int raw_close_range(unsigned first, unsigned last, int flags)
 {
-	if (real.close_range)
-		return real.close_range(first, last, flags);
+	if (nm_real.close_range)
+		return nm_real.close_range(first, last, flags);
 	return (int)syscall(SYS_close_range, first, last, flags);
 }
 
@@ -54,8 +35,8 @@ EXPORT int close(int fd)
 	struct nm_engine *e = nm_preload_engine_ready();
 	if (e && nm_engine_fd_is_own(e, fd))
 		return bad_fd();
-	if (real.close)
-		return real.close(fd); /* a cancellation point, as the program expects */
+	if (nm_real.close)
+		return nm_real.close(fd); /* a cancellation point, as the program expects */
 	return (int)syscall(SYS_close, fd);
 }
 
@@ -72,8 +53,8 @@ EXPORT void closefrom(int lowfd)
 	struct nm_engine *e = nm_preload_engine_ready();
 	if (lowfd >= 0 && e && nm_engine_close_range(e, (unsigned)lowfd, ~0U, 0, raw_close_range) == 0)
 		return;
-	if (real.closefrom)
-		real.closefrom(lowfd);
+	if (nm_real.closefrom)
+		nm_real.closefrom(lowfd);
 }
 
 EXPORT int dup2(int oldfd, int newfd)
@@ -85,8 +66,8 @@ EXPORT int dup2(int oldfd, int newfd)
 		if (nm_engine_fd_is_own(e, newfd))
 			nm_engine_fd_vacate(e, newfd);
 	}
-	if (real.dup2)
-		return real.dup2(oldfd, newfd);
+	if (nm_real.dup2)
+		return nm_real.dup2(oldfd, newfd);
 	return (int)syscall(SYS_dup2, oldfd, newfd);
 }
 
@@ -99,7 +80,7 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 		if (nm_engine_fd_is_own(e, newfd))
 			nm_engine_fd_vacate(e, newfd);
 	}
-	if (real.dup3)
-		return real.dup3(oldfd, newfd, flags);
+	if (nm_real.dup3)
+		return nm_real.dup3(oldfd, newfd, flags);
 	return (int)syscall(SYS_dup3, oldfd, newfd, flags);
 }

@@ -33,8 +33,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NM_EXPORT __attribute__((visibility("default")))
-#define CALLER __builtin_return_address(0)
 
 /* glibc's own allocator (exported by libc.so.6, not in its headers): the pass
    through for processes the tool does not check. */
@@ -226,7 +224,7 @@ struct nm_heap *nm_preload_heap(void)
  * Each entry: READY -> the heap (the hot path, one load and a compare ahead of
  * it); PASS -> glibc's __libc_* functions; 0 -> the bootstrap arena. */
 
-NM_EXPORT void *malloc(size_t n)
+EXPORT void *malloc(size_t n)
 {
     int s = heap_state();
     if (NM_LIKELY(s == READY))
@@ -234,7 +232,7 @@ NM_EXPORT void *malloc(size_t n)
     return s == PASS ? __libc_malloc(n) : boot_alloc(n, 16);
 }
 
-NM_EXPORT void free(void *p)
+EXPORT void free(void *p)
 {
     /* hot path: heap ready, not a bootstrap block (never freed) */
     int s = atomic_load_explicit(&g_state, memory_order_acquire);
@@ -247,7 +245,7 @@ NM_EXPORT void free(void *p)
     /* else NULL, a bootstrap block, or before set-up: nothing to do */
 }
 
-NM_EXPORT void *calloc(size_t nmemb, size_t size)
+EXPORT void *calloc(size_t nmemb, size_t size)
 {
     int s = heap_state();
     if (NM_LIKELY(s == READY))
@@ -284,12 +282,12 @@ static void *realloc_impl(void *p, size_t n, const void *caller)
     return p ? NULL : boot_alloc(n, 16);
 }
 
-NM_EXPORT void *realloc(void *p, size_t n)
+EXPORT void *realloc(void *p, size_t n)
 {
     return realloc_impl(p, n, CALLER);
 }
 
-NM_EXPORT void *reallocarray(void *p, size_t nmemb, size_t size)
+EXPORT void *reallocarray(void *p, size_t nmemb, size_t size)
 {
     size_t n;
     if (__builtin_mul_overflow(nmemb, size, &n)) {
@@ -315,17 +313,17 @@ static void *memalign_impl(size_t align, size_t n, const void *caller)
     return s == PASS ? __libc_memalign(align, n) : boot_alloc(n, align);
 }
 
-NM_EXPORT void *memalign(size_t align, size_t n)
+EXPORT void *memalign(size_t align, size_t n)
 {
     return memalign_impl(align, n, CALLER);
 }
 
-NM_EXPORT void *aligned_alloc(size_t align, size_t n)
+EXPORT void *aligned_alloc(size_t align, size_t n)
 {
     return memalign_impl(align, n, CALLER);
 }
 
-NM_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
     if (align < sizeof(void *) || (align & (align - 1)))
         return EINVAL;
@@ -345,12 +343,12 @@ static size_t page_size(void)
     return heap_state() == READY ? g_heap.page_size : (size_t)sysconf(_SC_PAGESIZE);
 }
 
-NM_EXPORT void *valloc(size_t n)
+EXPORT void *valloc(size_t n)
 {
     return memalign_impl(page_size(), n, CALLER);
 }
 
-NM_EXPORT void *pvalloc(size_t n)
+EXPORT void *pvalloc(size_t n)
 {
     size_t page = page_size();
     if (n > SIZE_MAX - page) {
@@ -361,7 +359,7 @@ NM_EXPORT void *pvalloc(size_t n)
     return memalign_impl(page, n, CALLER);
 }
 
-NM_EXPORT size_t malloc_usable_size(void *p)
+EXPORT size_t malloc_usable_size(void *p)
 {
     if (!p)
         return 0;
@@ -387,7 +385,7 @@ static void *glibc_extra(const char *name)
     return heap_state() == PASS ? dlsym(RTLD_NEXT, name) : NULL;
 }
 
-NM_EXPORT int mallopt(int param, int value)
+EXPORT int mallopt(int param, int value)
 {
     int (*next)(int, int) = (int (*)(int, int))glibc_extra("mallopt");
     if (next)
@@ -400,7 +398,7 @@ NM_EXPORT int mallopt(int param, int value)
     return 1;
 }
 
-NM_EXPORT int malloc_trim(size_t pad)
+EXPORT int malloc_trim(size_t pad)
 {
     int (*next)(size_t) = (int (*)(size_t))glibc_extra("malloc_trim");
     if (next)
@@ -408,7 +406,7 @@ NM_EXPORT int malloc_trim(size_t pad)
     return heap_state() == READY ? nm_heap_trim(&g_heap) : 0;
 }
 
-NM_EXPORT struct mallinfo2 mallinfo2(void)
+EXPORT struct mallinfo2 mallinfo2(void)
 {
     struct mallinfo2 (*next)(void) = (struct mallinfo2 (*)(void))glibc_extra("mallinfo2");
     if (next)
@@ -432,7 +430,7 @@ NM_EXPORT struct mallinfo2 mallinfo2(void)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-NM_EXPORT struct mallinfo mallinfo(void)
+EXPORT struct mallinfo mallinfo(void)
 {
     struct mallinfo2 m2 = mallinfo2();
     struct mallinfo mi;
@@ -450,7 +448,7 @@ NM_EXPORT struct mallinfo mallinfo(void)
 }
 #pragma GCC diagnostic pop
 
-NM_EXPORT void malloc_stats(void)
+EXPORT void malloc_stats(void)
 {
     void (*next)(void) = (void (*)(void))glibc_extra("malloc_stats");
     if (next) {
@@ -475,7 +473,7 @@ NM_EXPORT void malloc_stats(void)
 
 /* glibc's XML description of the heap: the same figures as mallinfo2, in the
    elements tools look for (total mmap/rest, system current/max, aspace). */
-NM_EXPORT int malloc_info(int options, FILE *fp)
+EXPORT int malloc_info(int options, FILE *fp)
 {
     int (*next)(int, FILE *) = (int (*)(int, FILE *))glibc_extra("malloc_info");
     if (next)

@@ -28,25 +28,23 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
-
 static __thread int in_tool __attribute__((tls_model("initial-exec")));
 
 static struct nm_engine *engine;
 static int engine_state; /* 0 none, 1 being created, 2 ready, 3 failed: pass through */
 
-typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
-typedef int (*munmap_fn)(void *, size_t);
-typedef void *(*mremap_fn)(void *, size_t, size_t, int, ...);
-typedef int (*ftruncate_fn)(int, off_t);
-typedef int (*truncate_fn)(const char *, off_t);
-static struct {
-	mmap_fn mmap;
-	munmap_fn munmap;
-	mremap_fn mremap;
-	ftruncate_fn ftruncate;
-	truncate_fn truncate;
-} real;
+struct nm_real nm_real;
+
+/* Find every real function of hooks.def (also called on the spot by REAL() for a call
+ * that comes before the constructor). */
+void nm_preload_resolve(void)
+{
+	in_tool++;
+#define HOOK(name, ret, params) nm_real.name = (__typeof__(nm_real.name))dlsym(RTLD_NEXT, #name);
+#include "hooks.def"
+#undef HOOK
+	in_tool--;
+}
 
 static void say(const char *a, const char *b)
 {
@@ -222,6 +220,16 @@ struct nm_engine *nm_preload_engine_outside(void)
 	return in_tool ? NULL : nm_preload_engine();
 }
 
+struct nm_engine *nm_call_begin(const void *caller)
+{
+	if (in_tool || nm_preload_tool_caller(caller))
+		return NULL;
+	struct nm_engine *e = nm_preload_engine();
+	if (e)
+		in_tool++;
+	return e;
+}
+
 void nm_preload_enter(void)
 {
 	in_tool++;
@@ -253,18 +261,10 @@ static void fork_child(void)
 
 __attribute__((constructor(101))) static void preload_init(void)
 {
-	in_tool++;
-	real.mmap = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
-	real.munmap = (munmap_fn)dlsym(RTLD_NEXT, "munmap");
-	real.mremap = (mremap_fn)dlsym(RTLD_NEXT, "mremap");
-	real.ftruncate = (ftruncate_fn)dlsym(RTLD_NEXT, "ftruncate");
-	real.truncate = (truncate_fn)dlsym(RTLD_NEXT, "truncate");
-	nm_preload_resolve_calls();
-	nm_preload_resolve_fds();
+	nm_preload_resolve();
 	dl_iterate_phdr(note_tool_library, NULL);
-	in_tool--;
 	struct nm_engine *e = nm_preload_engine();
-	nm_preload_resolve_procfs(e);
+	nm_preload_procfs_init(e);
 	if (e)
 		pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
@@ -336,8 +336,8 @@ __attribute__((destructor)) static void preload_fini(void)
 /* ---- pass-through: the tool's own calls, and calls before the engine exists ---- */
 static void *pass_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (real.mmap)
-		return real.mmap(addr, len, prot, flags, fd, off);
+	if (nm_real.mmap)
+		return nm_real.mmap(addr, len, prot, flags, fd, off);
 	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 }
 
@@ -350,46 +350,31 @@ static long to_errno(long r)
 	return r;
 }
 
-/* Enter the engine for one call: NULL means "pass this call through". */
-#define ENTER()                                          \
-	struct nm_engine *e;                             \
-	if (in_tool || nm_preload_tool_caller(__builtin_return_address(0)) || \
-	    !(e = nm_preload_engine()))                  \
-		goto pass;                               \
-	struct nm_site site = { __builtin_return_address(0) }; \
-	in_tool++
-#define LEAVE() in_tool--
-
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	ENTER();
+	struct nm_site site = { CALLER };
+	struct nm_engine *e = nm_call_begin(site.caller);
+	if (!e)
+		return pass_mmap(addr, len, prot, flags, fd, off);
 	long r = nm_mmap(e, &site, addr, len, prot, flags, fd, off);
-	LEAVE();
+	nm_call_end();
 	return to_errno(r) == -1 ? MAP_FAILED : (void *)r;
-pass:
-	return pass_mmap(addr, len, prot, flags, fd, off);
 }
 
-EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	ENTER();
-	long r = nm_mmap(e, &site, addr, len, prot, flags, fd, off);
-	LEAVE();
-	return to_errno(r) == -1 ? MAP_FAILED : (void *)r;
-pass:
-	return pass_mmap(addr, len, prot, flags, fd, off);
-}
+EXPORT_ALIAS(mmap, mmap64);
 
 EXPORT int munmap(void *addr, size_t len)
 {
-	ENTER();
+	struct nm_site site = { CALLER };
+	struct nm_engine *e = nm_call_begin(site.caller);
+	if (!e) {
+		if (nm_real.munmap)
+			return nm_real.munmap(addr, len);
+		return (int)syscall(SYS_munmap, addr, len);
+	}
 	long r = nm_munmap(e, &site, addr, len);
-	LEAVE();
+	nm_call_end();
 	return (int)to_errno(r);
-pass:
-	if (real.munmap)
-		return real.munmap(addr, len);
-	return (int)syscall(SYS_munmap, addr, len);
 }
 
 EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
@@ -401,56 +386,46 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		new_addr = va_arg(ap, void *);
 		va_end(ap);
 	}
-	ENTER();
+	struct nm_site site = { CALLER };
+	struct nm_engine *e = nm_call_begin(site.caller);
+	if (!e) {
+		if (nm_real.mremap)
+			return nm_real.mremap(old, old_len, new_len, flags, new_addr);
+		return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
+	}
 	long r = nm_mremap(e, &site, old, old_len, new_len, flags, new_addr);
-	LEAVE();
+	nm_call_end();
 	return to_errno(r) == -1 ? MAP_FAILED : (void *)r;
-pass:
-	if (real.mremap)
-		return real.mremap(old, old_len, new_len, flags, new_addr);
-	return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
 }
 
 EXPORT int ftruncate(int fd, off_t len)
 {
-	ENTER();
+	struct nm_site site = { CALLER };
+	struct nm_engine *e = nm_call_begin(site.caller);
+	if (!e) {
+		if (nm_real.ftruncate)
+			return nm_real.ftruncate(fd, len);
+		return (int)syscall(SYS_ftruncate, fd, len);
+	}
 	long r = nm_ftruncate(e, &site, fd, len);
-	LEAVE();
+	nm_call_end();
 	return (int)to_errno(r);
-pass:
-	if (real.ftruncate)
-		return real.ftruncate(fd, len);
-	return (int)syscall(SYS_ftruncate, fd, len);
 }
 
-EXPORT int ftruncate64(int fd, off_t len)
-{
-	ENTER();
-	long r = nm_ftruncate(e, &site, fd, len);
-	LEAVE();
-	return (int)to_errno(r);
-pass:
-	return (int)syscall(SYS_ftruncate, fd, len);
-}
+EXPORT_ALIAS(ftruncate, ftruncate64);
 
 EXPORT int truncate(const char *path, off_t len)
 {
-	ENTER();
+	struct nm_site site = { CALLER };
+	struct nm_engine *e = nm_call_begin(site.caller);
+	if (!e) {
+		if (nm_real.truncate)
+			return nm_real.truncate(path, len);
+		return (int)syscall(SYS_truncate, path, len);
+	}
 	long r = nm_truncate(e, &site, path, len);
-	LEAVE();
+	nm_call_end();
 	return (int)to_errno(r);
-pass:
-	if (real.truncate)
-		return real.truncate(path, len);
-	return (int)syscall(SYS_truncate, path, len);
 }
 
-EXPORT int truncate64(const char *path, off_t len)
-{
-	ENTER();
-	long r = nm_truncate(e, &site, path, len);
-	LEAVE();
-	return (int)to_errno(r);
-pass:
-	return (int)syscall(SYS_truncate, path, len);
-}
+EXPORT_ALIAS(truncate, truncate64);

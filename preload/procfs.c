@@ -7,6 +7,7 @@
  */
 #include "nommu.h"
 #include "preload.h"
+#include "nm_os.h"
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,21 +17,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
-
 static bool maps_view; /* set once the engine exists and asks for it */
 
-static struct {
-	int (*open)(const char *, int, ...);
-	int (*openat)(int, const char *, int, ...);
-	FILE *(*fopen)(const char *, const char *);
-} real;
-
-void nm_preload_resolve_procfs(struct nm_engine *e)
+void nm_preload_procfs_init(struct nm_engine *e)
 {
-	real.open = (__typeof__(real.open))dlsym(RTLD_NEXT, "open");
-	real.openat = (__typeof__(real.openat))dlsym(RTLD_NEXT, "openat");
-	real.fopen = (__typeof__(real.fopen))dlsym(RTLD_NEXT, "fopen");
 	maps_view = e && nm_engine_config(e)->proc_maps;
 }
 
@@ -54,35 +44,41 @@ static bool is_own_maps(const char *path)
 	return strcmp(p, "maps") == 0;
 }
 
-/* An fd reading the device's maps text, or -1 to fall back to the real file. */
+/* An fd reading the device's maps text, or -1 to fall back to the real file.  The text
+ * is made in host memory mapped for this open (threads may open at once). */
 static int device_maps_fd(void)
 {
-	static char text[1 << 20];
+	const size_t cap = (size_t)1 << 20;
 	struct nm_engine *e = nm_preload_engine_outside();
 	if (!e)
 		return -1;
 	nm_preload_enter();
-	size_t n = nm_proc_maps(e, text, sizeof(text));
-	int fd = (int)syscall(SYS_memfd_create, "nommu-maps", MFD_CLOEXEC);
-	if (fd >= 0 && (syscall(SYS_write, fd, text, n) != (long)n || syscall(SYS_lseek, fd, 0, SEEK_SET) != 0)) {
-		syscall(SYS_close, fd);
-		fd = -1;
+	int fd = -1;
+	char *text = nm_os_table_alloc(cap);
+	if (text) {
+		size_t n = nm_proc_maps(e, text, cap);
+		fd = (int)syscall(SYS_memfd_create, "nommu-maps", MFD_CLOEXEC);
+		if (fd >= 0 && (syscall(SYS_write, fd, text, n) != (long)n || syscall(SYS_lseek, fd, 0, SEEK_SET) != 0)) {
+			syscall(SYS_close, fd);
+			fd = -1;
+		}
+		nm_os_munmap((uintptr_t)text, cap);
 	}
 	nm_preload_leave();
 	return fd;
 }
 
-static int open_common(int dirfd, const char *path, int flags, mode_t mode)
+static int open_at(int dirfd, const char *path, int flags, mode_t mode)
 {
 	if (maps_view && path && path[0] == '/' && !(flags & (O_WRONLY | O_RDWR)) && is_own_maps(path)) {
 		int fd = device_maps_fd();
 		if (fd >= 0)
 			return fd;
 	}
-	if (dirfd == AT_FDCWD && real.open)
-		return real.open(path, flags, mode);
-	if (real.openat)
-		return real.openat(dirfd, path, flags, mode);
+	if (dirfd == AT_FDCWD && nm_real.open)
+		return nm_real.open(path, flags, mode);
+	if (nm_real.openat)
+		return nm_real.openat(dirfd, path, flags, mode);
 	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
@@ -97,17 +93,10 @@ EXPORT int open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode_t mode = mode_arg(flags, ap);
 	va_end(ap);
-	return open_common(AT_FDCWD, path, flags, mode);
+	return open_at(AT_FDCWD, path, flags, mode);
 }
 
-EXPORT int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_common(AT_FDCWD, path, flags, mode);
-}
+EXPORT_ALIAS(open, open64);
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
@@ -115,19 +104,12 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode_t mode = mode_arg(flags, ap);
 	va_end(ap);
-	return open_common(dirfd, path, flags, mode);
+	return open_at(dirfd, path, flags, mode);
 }
 
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_common(dirfd, path, flags, mode);
-}
+EXPORT_ALIAS(openat, openat64);
 
-static FILE *fopen_common(const char *path, const char *mode)
+EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	if (maps_view && path && mode && mode[0] == 'r' && !strchr(mode, '+') && is_own_maps(path)) {
 		int fd = device_maps_fd();
@@ -138,17 +120,8 @@ static FILE *fopen_common(const char *path, const char *mode)
 			close(fd);
 		}
 	}
-	if (!real.fopen)
-		real.fopen = (__typeof__(real.fopen))dlsym(RTLD_NEXT, "fopen");
-	return real.fopen(path, mode);
+	return REAL(fopen)(path, mode);
 }
 
-EXPORT FILE *fopen(const char *path, const char *mode)
-{
-	return fopen_common(path, mode);
-}
 
-EXPORT FILE *fopen64(const char *path, const char *mode)
-{
-	return fopen_common(path, mode);
-}
+EXPORT_ALIAS(fopen, fopen64);
