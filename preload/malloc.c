@@ -97,8 +97,6 @@ static size_t boot_size(const void *p)
    pass through instead of coming back into it. */
 static void *src_map(void *ctx, size_t len, int flags, int *err)
 {
-    _Static_assert(NM_PS_TRY == NM_HEAP_MAP_TRY && NM_PS_UNINIT == NM_HEAP_MAP_UNINIT,
-                   "the heap's page-source flags are the engine's");
     nm_preload_enter();
     void *p = nm_heap_map_ex(ctx, len, flags, err);
     nm_preload_leave();
@@ -125,7 +123,7 @@ static void src_unmap(void *ctx, void *p, size_t len)
     nm_heap_unmap(ctx, p, len);
     nm_preload_leave();
 }
-static void src_report(void *ctx, int kind, const void *p, size_t n, const void *caller)
+static void src_report(void *ctx, enum nm_heap_event kind, const void *p, size_t n, const void *caller)
 {
     nm_preload_enter();
     nm_heap_violation(ctx, kind, p, n, caller);

@@ -213,9 +213,9 @@ static long host_block(struct nm_engine *e, size_t len)
 
 /*
  * Device RAM for the heap, counted exactly like an anonymous mmap.  flags:
- *   NM_HEAP_MAP_TRY     no report and no host memory when the device cannot (the heap
+ *   NM_PS_TRY     no report and no host memory when the device cannot (the heap
  *                       tries sizes, trims its caches, then asks again without it)
- *   NM_HEAP_MAP_UNINIT  the contents may be old bytes, as uClibc-ng's heap growth with
+ *   NM_PS_UNINIT  the contents may be old bytes, as uClibc-ng's heap growth with
  *                       MAP_UNINITIALIZED: nothing is cleared, no page faulted in
  * Without TRY, report mode serves host memory when the device cannot and says so with
  * *err = ENOMEM on success: the heap reports it (it knows the request); else *err = 0.
@@ -228,10 +228,10 @@ void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err)
 	bool host = false;
 	nm_engine_lock(e);
 	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				 !(flags & NM_HEAP_MAP_UNINIT), &rule)
+				 !(flags & NM_PS_UNINIT), &rule)
 		      : -EINVAL;
 	/* any ENOMEM: no block, or no more mappings (the map count) */
-	if (r == -ENOMEM && !(flags & NM_HEAP_MAP_TRY) &&
+	if (r == -ENOMEM && !(flags & NM_PS_TRY) &&
 	    nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT) {
 		r = host_block(e, rlen);
 		host = r >= 0;
@@ -318,13 +318,13 @@ int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len)
  * device could not give (malloc-no-memory, with the RAM figures that tell exhaustion from
  * fragmentation).  The caller is the program's return address into malloc/free.
  */
-void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size, const void *caller)
+void nm_heap_violation(struct nm_engine *e, enum nm_heap_event kind, const void *ptr, size_t size, const void *caller)
 {
 	struct nm_site site = { caller };
 	struct nm_call call = { NM_CALL_MALLOC, { size }, "malloc", 0, NULL };
 	enum nm_rule rule = NM_RULE_MALLOC_NO_MEMORY;
 	nm_engine_lock(e);
-	if (kind == 3 /* NM_HEAP_NO_MEMORY */) {
+	if (kind == NM_HEAP_NO_MEMORY) {
 		size_t ps = e->ram.page_size;
 		call.a[1] = ((size_t)e->ram.npages - e->ram.free_pages) * ps;
 		call.a[2] = (size_t)e->ram.npages * ps;
@@ -334,10 +334,10 @@ void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t si
 		rule = NM_RULE_FREE_INVALID;
 		call.kind = NM_CALL_OTHER;
 		call.path = "free";
-		call.note = kind == 1 ? "double free" : "not a block malloc returned";
+		call.note = kind == NM_HEAP_DOUBLE_FREE ? "double free" : "not a block malloc returned";
 		call.a[0] = (uintptr_t)ptr;
 		call.nargs = 1;
 	}
-	nm_violation(e, rule, &site, &call, kind == 3 ? -ENOMEM : 0);
+	nm_violation(e, rule, &site, &call, kind == NM_HEAP_NO_MEMORY ? -ENOMEM : 0);
 	nm_engine_unlock(e);
 }

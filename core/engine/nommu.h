@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "nm_policy.h"
+#include "heap_glue.h"
 
 struct nm_engine;
 
@@ -59,18 +60,8 @@ long nm_shmget_created(struct nm_engine *e, const struct nm_site *s, int id, siz
 void nm_shm_removed(struct nm_engine *e, int id);
 long nm_shmat(struct nm_engine *e, const struct nm_site *s, int id, const void *addr, int flags);
 
-/* Anonymous device RAM for the malloc heap: counted exactly like an anonymous mmap. */
+/* The heap's calls (heap_glue.h), and nm_heap_map_ex without flags. */
 void *nm_heap_map(struct nm_engine *e, size_t len, int *err);
-void nm_heap_unmap(struct nm_engine *e, void *p, size_t len);
-#define NM_HEAP_MAP_TRY    1  /* no report, no host memory when the device cannot */
-#define NM_HEAP_MAP_UNINIT 2  /* contents undefined (MAP_UNINITIALIZED): nothing cleared */
-void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err);
-/* Host memory for the heap's own tables (not device RAM, not counted). */
-void *nm_heap_meta_map(struct nm_engine *e, size_t len);
-void nm_heap_meta_unmap(struct nm_engine *e, void *p, size_t len);
-/* Grow the heap mapping at p in place when the RAM after it is free (realloc); 0 or -1. */
-int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len);
-void nm_heap_violation(struct nm_engine *e, int kind, const void *ptr, size_t size, const void *caller);
 
 /* /proc/self/maps as the device would show it; returns the length written. */
 size_t nm_proc_maps(struct nm_engine *e, char *buf, size_t cap);

@@ -32,6 +32,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "heap_glue.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,21 +72,15 @@ struct nm_page_source {
     void *(*meta_map)(void *ctx, size_t len);
     void (*meta_unmap)(void *ctx, void *p, size_t len);
 };
-#define NM_PS_TRY    1
-#define NM_PS_UNINIT 2
-
-/* Violation kinds passed to the report hook (the engine maps them to rule ids). */
-#define NM_HEAP_DOUBLE_FREE   1   /* free of a slot that is already free */
-#define NM_HEAP_INVALID_FREE  2   /* pointer not from this heap, or not the start of a block */
-#define NM_HEAP_NO_MEMORY     3   /* the device cannot give the memory; size = the request */
+/* NM_PS_TRY, NM_PS_UNINIT and the events of the report hook: heap_glue.h */
 
 /* Called (with no heap lock held) for every violation; the heap then carries on:
    the bad free is ignored, the failed allocation returns NULL/ENOMEM. */
-typedef void (*nm_heap_report_fn)(void *ctx, int kind, const void *ptr, size_t size,
-                                  const void *caller);
+typedef void (*nm_heap_report_fn)(void *ctx, enum nm_heap_event event, const void *ptr,
+                                  size_t size, const void *caller);
 
-/* preload/malloc.c builds the page source from the engine's heap calls in
- * core/nommu.h (nm_heap_map_ex, nm_heap_unmap, nm_heap_grow, nm_heap_meta_map,
+/* preload/malloc.c builds the page source from the engine's heap calls declared in
+ * heap_glue.h (nm_heap_map_ex, nm_heap_unmap, nm_heap_grow, nm_heap_meta_map,
  * nm_heap_violation for the report hook).  The core heap itself sees the engine
  * only through nm_page_source and the hook. */
 
@@ -393,7 +388,7 @@ NM_HIDDEN void nm_uc_atfork_child(struct nm_heap *h);
 NM_HIDDEN void nm_stat_in_use(struct nm_heap *h, intptr_t delta);
 NM_HIDDEN void nm_stat_request(struct nm_heap *h, size_t n);
 NM_HIDDEN void nm_stat_mapped(struct nm_heap *h, intptr_t bytes, int mappings);
-NM_HIDDEN void nm_heap_report(struct nm_heap *h, int kind, const void *p, size_t n,
+NM_HIDDEN void nm_heap_report(struct nm_heap *h, enum nm_heap_event kind, const void *p, size_t n,
                               const void *caller);
 /* The request this thread is serving (slow paths only): what a malloc-no-memory
    report names when the page source had to fall back to host memory. */

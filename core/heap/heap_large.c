@@ -283,7 +283,7 @@ int nm_large_free(struct nm_heap *h, void *ptr)
     nm_lock(&h->large_lock);
     struct nm_big *e = big_find(h, p);
     if (!e) {
-        int kind = NM_HEAP_INVALID_FREE;
+        enum nm_heap_event kind = NM_HEAP_INVALID_FREE;
         for (unsigned i = 0; i < NM_RING; i++)
             if (h->ring[i] == p)
                 kind = NM_HEAP_DOUBLE_FREE;

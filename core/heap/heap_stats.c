@@ -49,7 +49,7 @@ void nm_stat_mapped(struct nm_heap *h, intptr_t bytes, int mappings)
         atomic_fetch_sub_explicit(&h->st_mappings, (size_t)-mappings, memory_order_relaxed);
 }
 
-void nm_heap_report(struct nm_heap *h, int kind, const void *p, size_t n, const void *caller)
+void nm_heap_report(struct nm_heap *h, enum nm_heap_event kind, const void *p, size_t n, const void *caller)
 {
     switch (kind) {
     case NM_HEAP_DOUBLE_FREE:

@@ -23,7 +23,7 @@ static struct nm_heap *H = &heap;
 static atomic_int n_double, n_invalid, n_nomem;
 static size_t last_size;
 static const void *last_ptr;
-static void on_report(void *ctx, int kind, const void *p, size_t size, const void *caller)
+static void on_report(void *ctx, enum nm_heap_event kind, const void *p, size_t size, const void *caller)
 {
     (void)ctx;
     (void)caller;
