@@ -248,7 +248,7 @@ static void fork_prepare(void)
 static void fork_parent(void)
 {
 	nm_malloc_atfork_parent();
-	nm_engine_unlock(engine);
+	nm_engine_unlock_then_report(engine);
 }
 static void fork_child(void)
 {

@@ -25,7 +25,7 @@ static long decide(struct nm_engine *e, const struct nm_site *s, enum nm_rule ru
 	struct nm_call call = { NM_CALL_OTHER, { a0, a1, a2 }, name, nargs, NULL };
 	nm_engine_lock(e);
 	enum nm_action act = nm_violation(e, rule, s, &call, device_ret);
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return act == NM_ACT_STRICT ? device_ret : NM_DESKTOP;
 }
 
@@ -132,7 +132,7 @@ long nm_shmget_created(struct nm_engine *e, const struct nm_site *s, int id, siz
 	int slot = -1;
 	for (int i = 0; i < NM_SHM_SEGS; i++) {
 		if (e->shm[i].kept && e->shm[i].id == id) {
-			nm_engine_unlock(e);
+			nm_engine_unlock_then_report(e);
 			return NM_DESKTOP; /* already counted */
 		}
 		if (!e->shm[i].kept && slot < 0)
@@ -142,7 +142,7 @@ long nm_shmget_created(struct nm_engine *e, const struct nm_site *s, int id, siz
 	if (pfn == NM_NONE) {
 		struct nm_call call = { NM_CALL_OTHER, { size }, "shmget", 1, NULL };
 		enum nm_action act = nm_violation(e, NM_RULE_SHM_SIZE, s, &call, -ENOMEM);
-		nm_engine_unlock(e);
+		nm_engine_unlock_then_report(e);
 		if (act != NM_ACT_STRICT)
 			return NM_DESKTOP;
 		nm_os_shmctl(id, IPC_RMID, NULL);
@@ -155,7 +155,7 @@ long nm_shmget_created(struct nm_engine *e, const struct nm_site *s, int id, siz
 	} else {
 		nm_ram_free(&e->ram, pfn, kept); /* table full: not counted */
 	}
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return NM_DESKTOP;
 }
 
@@ -167,7 +167,7 @@ void nm_shm_removed(struct nm_engine *e, int id)
 			nm_ram_free(&e->ram, e->shm[i].pfn, e->shm[i].kept);
 			e->shm[i].kept = 0;
 		}
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 }
 
 /* shmat: shm_file_operations offer no mapping capabilities: ENODEV (S09); any address

@@ -92,7 +92,7 @@ void nm_engine_lock(struct nm_engine *e)
 }
 
 /* Release the lock, then write what the call reported (see nm_report.c). */
-void nm_engine_unlock(struct nm_engine *e)
+void nm_engine_unlock_then_report(struct nm_engine *e)
 {
 	pthread_mutex_unlock(&e->lock);
 	nm_report_flush(e);
@@ -210,7 +210,7 @@ void nm_engine_ram_stats(struct nm_engine *e, struct nm_ram_stats *st)
 	st->peak_used = e->ram.peak_used_pages * ps;
 	st->largest_free = nm_ram_largest_free(&e->ram);
 	st->mappings = e->vma_count;
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 }
 
 /*
@@ -276,7 +276,7 @@ long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t le
 	long r = truncate_locked(e, s, &call, &st, memfs_type(sfs.f_type), len);
 	if (r == 0)
 		r = nm_os_ftruncate(fd, len);
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return r;
 }
 
@@ -291,7 +291,7 @@ long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path,
 	long r = truncate_locked(e, s, &call, &st, memfs_type(sfs.f_type), len);
 	if (r == 0)
 		r = nm_os_truncate(path, len);
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return r;
 }
 

@@ -180,7 +180,7 @@ long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t le
 						(uintptr_t)(long)fd, (uintptr_t)off }, NULL, 0, NULL };
 	nm_engine_lock(e);
 	long r = mmap_locked(e, s, &call, (uintptr_t)addr, len, prot, flags, fd, off);
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return r;
 }
 
@@ -236,7 +236,7 @@ void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err)
 		r = host_block(e, rlen);
 		host = r >= 0;
 	}
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	if (r < 0) {
 		*err = (int)-r;
 		return NULL;
@@ -309,7 +309,7 @@ int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len)
 			ok = 0;
 		}
 	}
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return ok;
 }
 
@@ -339,5 +339,5 @@ void nm_heap_violation(struct nm_engine *e, enum nm_heap_event kind, const void 
 		call.nargs = 1;
 	}
 	nm_violation(e, rule, &site, &call, kind == NM_HEAP_NO_MEMORY ? -ENOMEM : 0);
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 }

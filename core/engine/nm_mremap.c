@@ -104,6 +104,6 @@ long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t o
 						  (uintptr_t)new_addr }, NULL, 0, NULL };
 	nm_engine_lock(e);
 	long r = mremap_locked(e, s, &call, (uintptr_t)old, old_len, new_len, flags, (uintptr_t)new_addr);
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return r;
 }

@@ -119,6 +119,6 @@ long nm_munmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t 
 	struct nm_call call = { NM_CALL_MUNMAP, { (uintptr_t)addr, len }, NULL, 0, NULL };
 	nm_engine_lock(e);
 	long r = munmap_locked(e, s, &call, (uintptr_t)addr, len);
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	return r;
 }

@@ -149,7 +149,7 @@ size_t nm_proc_maps(struct nm_engine *e, char *buf, size_t cap)
 		else
 			line(&o, v->start, v->end, perms, 0, 0, 0, NULL);
 	}
-	nm_engine_unlock(e);
+	nm_engine_unlock_then_report(e);
 	stack_line(&o);
 	return o.len;
 }

@@ -78,7 +78,7 @@ int nm_engine_owns(const struct nm_engine *e, const void *p);
 
 /* fork safety: hold the engine lock across fork() */
 void nm_engine_lock(struct nm_engine *e);
-void nm_engine_unlock(struct nm_engine *e);
+void nm_engine_unlock_then_report(struct nm_engine *e);
 void nm_engine_after_fork_child(struct nm_engine *e);
 
 /* Open the JSON Lines log named by the config (%p, %n expanded into path_out) and write
