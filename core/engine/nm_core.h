@@ -13,6 +13,7 @@
 #ifndef NM_CORE_H
 #define NM_CORE_H
 
+#include <linux/magic.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -198,6 +199,13 @@ struct nm_engine {
 };
 
 #define NM_MAX_MAP_COUNT 65530 /* vm.max_map_count default */
+
+/* A file on tmpfs or ramfs: on a no-MMU kernel both are ramfs, whose page cache a
+ * mapping can point at directly (the filesystem magic numbers, in one place). */
+static inline bool nm_memfs(long f_type)
+{
+	return (unsigned long)f_type == TMPFS_MAGIC || (unsigned long)f_type == RAMFS_MAGIC;
+}
 
 /* nm_vma.c */
 int nm_tables_init(struct nm_engine *e);

@@ -260,10 +260,6 @@ static long truncate_locked(struct nm_engine *e, const struct nm_site *s, const 
 	return 0;
 }
 
-static bool memfs_type(long f_type)
-{
-	return (unsigned long)f_type == 0x01021994 || (unsigned long)f_type == 0x858458f6;
-}
 
 long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t len)
 {
@@ -273,7 +269,7 @@ long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t le
 	if (nm_os_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || nm_os_fstatfs(fd, &sfs) < 0)
 		return nm_os_ftruncate(fd, len);
 	nm_engine_lock(e);
-	long r = truncate_locked(e, s, &call, &st, memfs_type(sfs.f_type), len);
+	long r = truncate_locked(e, s, &call, &st, nm_memfs(sfs.f_type), len);
 	if (r == 0)
 		r = nm_os_ftruncate(fd, len);
 	nm_engine_unlock_then_report(e);
@@ -288,7 +284,7 @@ long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path,
 	if (nm_os_stat(path, &st) < 0 || !S_ISREG(st.st_mode) || nm_os_statfs(path, &sfs) < 0)
 		return nm_os_truncate(path, len);
 	nm_engine_lock(e);
-	long r = truncate_locked(e, s, &call, &st, memfs_type(sfs.f_type), len);
+	long r = truncate_locked(e, s, &call, &st, nm_memfs(sfs.f_type), len);
 	if (r == 0)
 		r = nm_os_truncate(path, len);
 	nm_engine_unlock_then_report(e);

@@ -22,8 +22,6 @@
 #include <sys/statvfs.h>
 #include <linux/fs.h>
 
-#define TMPFS_MAGIC_ 0x01021994
-#define RAMFS_MAGIC_ 0x858458f6
 
 #define CAP_COPY 1u
 #define CAP_DIRECT 2u
@@ -56,10 +54,6 @@ static bool append_only(int fd)
 	return syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &attr) == 0 && (attr & FS_APPEND_FL);
 }
 
-static bool is_memfs(long f_type)
-{
-	return (unsigned long)f_type == TMPFS_MAGIC_ || (unsigned long)f_type == RAMFS_MAGIC_;
-}
 
 static uint32_t pcache_find(struct nm_engine *e, dev_t dev, ino_t ino)
 {
@@ -184,168 +178,237 @@ static long new_vma(struct nm_engine *e, uint32_t ri, uintptr_t start, size_t rl
 	return (long)start;
 }
 
-long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
-		 const struct stat *st, size_t rlen, int prot, int flags, int fd, off_t off)
+/* What one file map request is, as the steps below need it. */
+struct file_request {
+	const struct nm_site *site;
+	const struct nm_call *call;
+	const struct stat *st;
+	int fd, prot, flags;
+	off_t off;
+	size_t rlen;
+	bool shared;     /* MAP_SHARED */
+	bool shareable;  /* VM_MAYSHARE or VM_MAYOVERLAY: may use an existing region */
+	uint64_t pgoff, pages, pgend;
+};
+
+/* A rule broken: the device's answer in strict mode, else desktop Linux's. */
+static long refuse(struct nm_engine *e, const struct file_request *q, enum nm_rule rule, long device_ret)
 {
-	bool shared = (flags & MAP_TYPE) == MAP_SHARED;
-	unsigned caps = 0;
+	enum nm_action act = nm_violation(e, rule, q->site, q->call, device_ret);
+	if (act == NM_ACT_STRICT)
+		return device_ret;
+	return nm_host_mmap(e, 0, q->rlen, q->prot, q->flags, q->fd, q->off);
+}
+
+/*
+ * validate_mmap_request() for a file: its capabilities (*caps) from its type and
+ * filesystem, then the access checks.  true when that decides the call (*answer).
+ */
+static bool validate_file_request(struct nm_engine *e, const struct file_request *q, unsigned *caps,
+				  long *answer)
+{
 	struct statfs sfs;
 	bool memfs = false, noexec = false;
-	enum nm_action act;
-	int rule = -1;
 
-	switch (st->st_mode & S_IFMT) {
+	*caps = 0;
+	switch (q->st->st_mode & S_IFMT) {
 	case S_IFREG:
-		if (nm_os_fstatfs(fd, &sfs) == 0) {
-			memfs = is_memfs(sfs.f_type);
+		if (nm_os_fstatfs(q->fd, &sfs) == 0) {
+			memfs = nm_memfs(sfs.f_type);
 			noexec = (sfs.f_flags & ST_NOEXEC) != 0;
 		}
-		caps = memfs ? CAP_COPY | CAP_DIRECT : CAP_COPY;
+		*caps = memfs ? CAP_COPY | CAP_DIRECT : CAP_COPY;
 		break;
 	case S_IFBLK:
-		caps = CAP_COPY;
+		*caps = CAP_COPY;
 		break;
 	case S_IFCHR:
-		if (major(st->st_rdev) == 1 && minor(st->st_rdev) == 5) {
-			caps = CAP_COPY; /* /dev/zero: zero-filled copies only */
+		if (major(q->st->st_rdev) == 1 && minor(q->st->st_rdev) == 5) {
+			*caps = CAP_COPY; /* /dev/zero: zero-filled copies only */
 			break;
 		}
 		/* other devices map their own memory directly, or not at all: ask the host */
-		if (shared)
-			return nm_host_mmap(e, 0, rlen, prot, flags, fd, off);
-		return -ENODEV;
+		*answer = q->shared ? nm_host_mmap(e, 0, q->rlen, q->prot, q->flags, q->fd, q->off) : -ENODEV;
+		return true;
 	case S_IFSOCK:
-		return -EINVAL; /* no default capabilities for sockets */
+		*answer = -EINVAL; /* no default capabilities for sockets */
+		return true;
 	default:
-		return -ENODEV; /* directories, pipes: no f_op->mmap (S15) */
+		*answer = -ENODEV; /* directories, pipes: no f_op->mmap (S15) */
+		return true;
 	}
 
-	long acc = nm_os_fcntl(fd, F_GETFL, 0);
+	long acc = nm_os_fcntl(q->fd, F_GETFL, 0);
 	bool can_read = acc >= 0 && ((acc & O_ACCMODE) == O_RDONLY || (acc & O_ACCMODE) == O_RDWR);
 	bool can_write = acc >= 0 && ((acc & O_ACCMODE) == O_WRONLY || (acc & O_ACCMODE) == O_RDWR);
+	*answer = 0;
 	if (!can_read)
-		return -EACCES; /* RF39, RF40 */
-	if (shared) {
-		if ((prot & PROT_WRITE) && !can_write)
-			return -EACCES; /* RF36 */
-		if (can_write && append_only(fd))
-			return -EACCES; /* IS_APPEND(inode): chattr +a, not O_APPEND */
-		if (!(caps & CAP_DIRECT)) {
-			act = nm_violation(e, NM_RULE_MMAP_SHARED_FILE, s, call, -ENODEV);
-			return act == NM_ACT_STRICT ? -ENODEV : nm_host_mmap(e, 0, rlen, prot, flags, fd, off);
-		}
-		caps &= ~CAP_COPY;
-	} else if (prot & PROT_WRITE) {
-		caps &= ~CAP_DIRECT; /* a writable private map is always a copy */
+		*answer = -EACCES; /* RF39, RF40 */
+	else if (q->shared && (q->prot & PROT_WRITE) && !can_write)
+		*answer = -EACCES; /* RF36 */
+	else if (q->shared && can_write && append_only(q->fd))
+		*answer = -EACCES; /* IS_APPEND(inode): chattr +a, not O_APPEND */
+	else if (q->shared && !(*caps & CAP_DIRECT))
+		*answer = refuse(e, q, NM_RULE_MMAP_SHARED_FILE, -ENODEV);
+	if (*answer)
+		return true;
+	if (q->shared)
+		*caps &= ~CAP_COPY;
+	else if (q->prot & PROT_WRITE)
+		*caps &= ~CAP_DIRECT; /* a writable private map is always a copy */
+	if (noexec && (q->prot & PROT_EXEC)) {
+		*answer = -EPERM;
+		return true;
 	}
-	if (noexec && (prot & PROT_EXEC))
-		return -EPERM;
+	return false;
+}
 
-	/* determine_vm_flags(): MAP_SHARED -> VM_MAYSHARE; R/O private -> VM_MAYOVERLAY unless traced */
-	bool shareable = shared || (!(prot & PROT_WRITE) && !e->traced);
-	uint64_t pgoff = (uint64_t)off >> e->ram.page_shift;
-	uint64_t pages = rlen >> e->ram.page_shift, pgend = pgoff + pages;
-
-	/* do_mmap(): share an existing region holding this range of the file */
-	if (shareable) {
-		for (uint32_t i = 0; i < e->share_count; i++) {
-			uint32_t ri = e->share[i];
-			struct nm_region *rg = &e->regions[ri];
-			if (rg->dev != st->st_dev || rg->ino != st->st_ino)
-				continue;
-			uint64_t rpgend = rg->pgoff + (rg->end - rg->start);
-			if (rg->pgoff >= pgend || pgoff >= rpgend)
-				continue;
-			if (!(pgoff >= rg->pgoff && pgend <= rpgend)) {
-				if (caps & CAP_DIRECT)
-					continue; /* the driver handles direct overlaps */
-				act = nm_violation(e, NM_RULE_MMAP_OVERLAP, s, call, -EINVAL);
-				return act == NM_ACT_STRICT ? -EINVAL : nm_host_mmap(e, 0, rlen, prot, flags, fd, off);
-			}
-			rg->users++;
-			uintptr_t start = (uintptr_t)nm_ram_addr(&e->ram, rg->start) + rg->xip_off +
-					  ((uintptr_t)(pgoff - rg->pgoff) << e->ram.page_shift);
-			return new_vma(e, ri, start, rlen, pgoff, prot, flags, shareable);
+/*
+ * do_mmap(): an existing region holding this range of the file is shared (same memory,
+ * same address); a partial overlap with one that is not DIRECT is a mismatch.  true
+ * when that decides the call.
+ */
+static bool share_region(struct nm_engine *e, const struct file_request *q, unsigned caps, long *answer)
+{
+	for (uint32_t i = 0; i < e->share_count; i++) {
+		uint32_t ri = e->share[i];
+		struct nm_region *rg = &e->regions[ri];
+		if (rg->dev != q->st->st_dev || rg->ino != q->st->st_ino)
+			continue;
+		uint64_t rpgend = rg->pgoff + (rg->end - rg->start);
+		if (rg->pgoff >= q->pgend || q->pgoff >= rpgend)
+			continue;
+		if (!(q->pgoff >= rg->pgoff && q->pgend <= rpgend)) {
+			if (caps & CAP_DIRECT)
+				continue; /* the driver handles direct overlaps */
+			*answer = refuse(e, q, NM_RULE_MMAP_OVERLAP, -EINVAL);
+			return true;
 		}
+		rg->users++;
+		uintptr_t start = (uintptr_t)nm_ram_addr(&e->ram, rg->start) + rg->xip_off +
+				  ((uintptr_t)(q->pgoff - rg->pgoff) << e->ram.page_shift);
+		*answer = new_vma(e, ri, start, q->rlen, q->pgoff, q->prot, q->flags, q->shareable);
+		return true;
 	}
+	return false;
+}
 
-	/* DIRECT: a window on the page cache, if the range is inside EOF over contiguous pages */
-	if (caps & CAP_DIRECT) {
-		uint64_t eof_pages = ((uint64_t)st->st_size + e->ram.page_size - 1) >> e->ram.page_shift;
-		uint64_t have = 0;
-		switch (e->cfg.contig) {
-		case NM_CONTIG_TRUNCATED: have = contig_pages(e, st); break;
-		case NM_CONTIG_ALWAYS: have = eof_pages; break;
-		case NM_CONTIG_NEVER: have = 0; break;
-		}
-		if (have > eof_pages)
-			have = eof_pages;
-		uint32_t pi = NM_NONE;
-		if (pgoff < have && have - pgoff >= pages) {
-			pi = pcache_get(e, fd, st, have, &rule);
-			if (pi != NM_NONE && e->pcaches[pi].pages < pgend) {
-				nm_pcache_put(e, pi); /* the placed cache is shorter than the file now */
-				pi = NM_NONE;
-			}
-		}
-		if (pi != NM_NONE) {
-			uint32_t ri = nm_region_new(e);
-			if (ri == NM_NONE) {
-				nm_pcache_put(e, pi);
-				return -ENOMEM;
-			}
-			struct nm_region *rg = &e->regions[ri];
-			rg->kind = NM_REGION_DIRECT;
-			rg->pcache = pi;
-			rg->start = e->pcaches[pi].pfn + (uint32_t)pgoff;
-			rg->end = rg->top = rg->start + (uint32_t)pages;
-			rg->dev = st->st_dev;
-			rg->ino = st->st_ino;
-			rg->pgoff = pgoff;
-			rg->path = nm_path_remember(e, fd);
-			nm_share_add(e, ri);
-			return new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start), rlen, pgoff, prot,
-				       flags, shareable);
-		}
-		if (rule >= 0)
-			goto no_memory;
-		/* the driver said ENOSYS: copy if allowed, else a shared map fails ENODEV */
-		if (shared) {
-			act = nm_violation(e, NM_RULE_MMAP_SHARED_RANGE, s, call, -ENODEV);
-			return act == NM_ACT_STRICT ? -ENODEV : nm_host_mmap(e, 0, rlen, prot, flags, fd, off);
+/*
+ * A DIRECT map: a window on the page cache (ramfs_nommu_get_unmapped_area()), if the
+ * range is inside EOF over contiguous pages.  true when that decides the call; false
+ * with *rule set when the device RAM could not hold the cache, false without it when
+ * the driver says ENOSYS (a private map then falls back to a copy).
+ */
+static bool map_direct(struct nm_engine *e, const struct file_request *q, int *rule, long *answer)
+{
+	const struct stat *st = q->st;
+	uint64_t eof_pages = ((uint64_t)st->st_size + e->ram.page_size - 1) >> e->ram.page_shift;
+	uint64_t have = 0;
+	switch (e->cfg.contig) {
+	case NM_CONTIG_TRUNCATED: have = contig_pages(e, st); break;
+	case NM_CONTIG_ALWAYS: have = eof_pages; break;
+	case NM_CONTIG_NEVER: have = 0; break;
+	}
+	if (have > eof_pages)
+		have = eof_pages;
+	uint32_t pi = NM_NONE;
+	if (q->pgoff < have && have - q->pgoff >= q->pages) {
+		pi = pcache_get(e, q->fd, st, have, rule);
+		if (pi != NM_NONE && e->pcaches[pi].pages < q->pgend) {
+			nm_pcache_put(e, pi); /* the placed cache is shorter than the file now */
+			pi = NM_NONE;
 		}
 	}
-
-	/*
-	 * do_mmap_private(): a private copy read now.  With xip=yes a read-only private map
-	 * comes back where the data sits in flash, not page aligned (romfs on MTD): the copy
-	 * gets one more page and starts a little into it.
-	 */
-	uint32_t ri, xip_off = 0;
-	if (e->cfg.xip && shareable && !shared)
-		xip_off = (uint32_t)((16 * (1 + st->st_ino % 255)) & (e->ram.page_size - 1));
-	long r = nm_alloc_region(e, (uint32_t)pages + (xip_off ? 1 : 0), false, &ri, &rule);
-	if (r < 0)
-		goto no_memory;
+	if (pi == NM_NONE) {
+		if (*rule >= 0 || !q->shared)
+			return false;
+		/* the driver said ENOSYS and a shared map cannot be a copy */
+		*answer = refuse(e, q, NM_RULE_MMAP_SHARED_RANGE, -ENODEV);
+		return true;
+	}
+	uint32_t ri = nm_region_new(e);
+	if (ri == NM_NONE) {
+		nm_pcache_put(e, pi);
+		*answer = -ENOMEM;
+		return true;
+	}
 	struct nm_region *rg = &e->regions[ri];
-	rg->kind = NM_REGION_COPY;
-	rg->end = rg->start + (uint32_t)pages; /* the extra page is slack below top */
-	rg->xip_off = xip_off;
+	rg->kind = NM_REGION_DIRECT;
+	rg->pcache = pi;
+	rg->start = e->pcaches[pi].pfn + (uint32_t)q->pgoff;
+	rg->end = rg->top = rg->start + (uint32_t)q->pages;
 	rg->dev = st->st_dev;
 	rg->ino = st->st_ino;
-	rg->pgoff = pgoff;
-	rg->path = nm_path_remember(e, fd);
-	r = fill_copy(e, ri, fd, off, rlen);
+	rg->pgoff = q->pgoff;
+	rg->path = nm_path_remember(e, q->fd);
+	nm_share_add(e, ri);
+	*answer = new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start), q->rlen, q->pgoff, q->prot,
+			  q->flags, q->shareable);
+	return true;
+}
+
+/*
+ * do_mmap_private(): a private copy read now.  With xip=yes a read-only private map
+ * comes back where the data sits in flash, not page aligned (romfs on MTD): the copy
+ * gets one more page and starts a little into it.  -ENOMEM with *rule when the device
+ * RAM cannot hold it.
+ */
+static long map_copy(struct nm_engine *e, const struct file_request *q, int *rule)
+{
+	uint32_t ri, xip_off = 0;
+	if (e->cfg.xip && q->shareable && !q->shared)
+		xip_off = (uint32_t)((16 * (1 + q->st->st_ino % 255)) & (e->ram.page_size - 1));
+	long r = nm_alloc_region(e, (uint32_t)q->pages + (xip_off ? 1 : 0), false, &ri, rule);
+	if (r < 0)
+		return r;
+	struct nm_region *rg = &e->regions[ri];
+	rg->kind = NM_REGION_COPY;
+	rg->end = rg->start + (uint32_t)q->pages; /* the extra page is slack below top */
+	rg->xip_off = xip_off;
+	rg->dev = q->st->st_dev;
+	rg->ino = q->st->st_ino;
+	rg->pgoff = q->pgoff;
+	rg->path = nm_path_remember(e, q->fd);
+	r = fill_copy(e, ri, q->fd, q->off, q->rlen);
 	if (r < 0) {
 		nm_region_put(e, ri);
 		return r;
 	}
-	if (shareable)
+	if (q->shareable)
 		nm_share_add(e, ri);
-	return new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start) + xip_off, rlen, pgoff, prot, flags,
-		       shareable);
+	return new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start) + xip_off, q->rlen, q->pgoff, q->prot,
+		       q->flags, q->shareable);
+}
 
-no_memory:
-	act = nm_violation(e, (enum nm_rule)rule, s, call, -ENOMEM);
-	return act == NM_ACT_STRICT ? -ENOMEM : nm_host_mmap(e, 0, rlen, prot, flags, fd, off);
+/* A file map, at the kernel's seams: validate_mmap_request(), determine_vm_flags(),
+ * do_mmap()'s region sharing, then a direct window or do_mmap_private(). */
+long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
+		 const struct stat *st, size_t rlen, int prot, int flags, int fd, off_t off)
+{
+	struct file_request q = {
+		.site = s, .call = call, .st = st, .fd = fd, .prot = prot, .flags = flags,
+		.off = off, .rlen = rlen, .shared = (flags & MAP_TYPE) == MAP_SHARED,
+	};
+	unsigned caps;
+	int rule = -1;
+	long answer;
+
+	if (validate_file_request(e, &q, &caps, &answer))
+		return answer;
+	/* determine_vm_flags(): MAP_SHARED -> VM_MAYSHARE; R/O private -> VM_MAYOVERLAY unless traced */
+	q.shareable = q.shared || (!(prot & PROT_WRITE) && !e->traced);
+	q.pgoff = (uint64_t)off >> e->ram.page_shift;
+	q.pages = rlen >> e->ram.page_shift;
+	q.pgend = q.pgoff + q.pages;
+
+	if (q.shareable && share_region(e, &q, caps, &answer))
+		return answer;
+	if ((caps & CAP_DIRECT) && map_direct(e, &q, &rule, &answer))
+		return answer;
+	if (rule < 0) {
+		answer = map_copy(e, &q, &rule);
+		if (answer != -ENOMEM || rule < 0)
+			return answer;
+	}
+	return refuse(e, &q, (enum nm_rule)rule, -ENOMEM);
 }
