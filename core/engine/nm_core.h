@@ -221,6 +221,16 @@ uint32_t nm_vma_at(struct nm_engine *e, uintptr_t addr);
 int nm_vma_split(struct nm_engine *e, uint32_t vi, uintptr_t addr, bool check_count);
 void nm_share_add(struct nm_engine *e, uint32_t ri);
 
+/* nm_check.c: the invariants, walked after every call when built with NM_DEBUG */
+#ifdef NM_DEBUG
+void nm_engine_check(const struct nm_engine *e);
+#else
+static inline void nm_engine_check(const struct nm_engine *e)
+{
+	(void)e;
+}
+#endif
+
 /* nm_file.c */
 struct nm_call;
 long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,

@@ -94,6 +94,7 @@ void nm_engine_lock(struct nm_engine *e)
 /* Release the lock, then write what the call reported (see nm_report.c). */
 void nm_engine_unlock_then_report(struct nm_engine *e)
 {
+	nm_engine_check(e);
 	pthread_mutex_unlock(&e->lock);
 	nm_report_flush(e);
 }

@@ -4,7 +4,8 @@
  * the accounting of the device RAM.
  */
 #include "test_util.h"
-#include "nm_core.h" /* NM_MAX_MAP_COUNT */
+#include "nm_core.h" /* NM_MAX_MAP_COUNT, the tables the checker walks */
+#include <signal.h>
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -266,6 +267,31 @@ START_TEST(shared_maps_return_the_page_cache_address)
 }
 END_TEST
 
+/* The debug build walks the engine's invariants after every call (nm_check.c): a
+ * miscounted free page stops the process at the next call, a page held twice too. */
+START_TEST(the_invariant_checker_catches_a_miscount)
+{
+	struct nm_engine *e = engine_with("", -1);
+	ck_assert_int_gt(anon(e, PG), 0);
+	e->ram.free_pages--; /* what a bookkeeping bug would do */
+	anon(e, PG);
+	ck_abort_msg("the invariant checker did not stop the process");
+}
+END_TEST
+
+START_TEST(the_invariant_checker_catches_a_page_held_twice)
+{
+	struct nm_engine *e = engine_with("", -1);
+	long a = anon(e, 4 * PG);
+	ck_assert_int_gt(a, 0);
+	/* a second region claiming the first one's pages */
+	uint32_t ri = nm_region_new(e);
+	e->regions[ri] = e->regions[e->vmas[nm_vma_at(e, (uintptr_t)a)].region];
+	anon(e, PG);
+	ck_abort_msg("the invariant checker did not stop the process");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mappings");
@@ -281,6 +307,10 @@ int main(void)
 	tcase_add_test(tc, private_file_maps_are_copies_read_at_map_time);
 	tcase_add_test(tc, file_access_checks_come_before_mapping);
 	tcase_add_test(tc, shared_maps_return_the_page_cache_address);
+#ifdef NM_DEBUG
+	tcase_add_test_raise_signal(tc, the_invariant_checker_catches_a_miscount, SIGILL);
+	tcase_add_test_raise_signal(tc, the_invariant_checker_catches_a_page_held_twice, SIGILL);
+#endif
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
