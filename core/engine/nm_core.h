@@ -148,6 +148,7 @@ struct nm_context {
 };
 #define NM_CONTEXTS 1024
 #define NM_LOGGED_MODULES 256
+#define NM_LOG_FILE_MAX 4096
 
 struct nm_engine {
 	pthread_mutex_t lock;
@@ -193,6 +194,12 @@ struct nm_engine {
 	unsigned long rule_counts[NM_RULE_COUNT];
 	struct nm_context contexts[NM_CONTEXTS];
 	unsigned long contexts_used;
+
+	/* the report writer's own (nm_report.c), under report_lock */
+	char *rec;                   /* where records are built: host memory, grown as needed */
+	size_t rec_cap;
+	bool log_failed;             /* a log write failed: no more records; marker made */
+	char log_file[NM_LOG_FILE_MAX + 8]; /* the log's expanded name, absolute; room for ".failed" */
 };
 
 #define NM_MAX_MAP_COUNT 65530 /* vm.max_map_count default */
@@ -251,6 +258,7 @@ enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct
 			    const struct nm_call *call, long device_ret);
 void nm_report_flush(struct nm_engine *e);
 void nm_report_start(struct nm_engine *e, const char *program);
+void nm_report_release(struct nm_engine *e);
 static inline enum nm_action nm_action_of(const struct nm_engine *e, enum nm_rule r)
 {
 	return (enum nm_action)e->cfg.action[r];
