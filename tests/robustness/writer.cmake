@@ -22,3 +22,4 @@ endfunction()
 
 writer_case(long-record-deep writer-long-record.sh deep)
 writer_case(long-record-many writer-long-record.sh many)
+writer_case(log-symlink writer-log-symlink.sh)
