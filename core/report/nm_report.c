@@ -10,7 +10,10 @@
  * loader's lock, so that happens holding none of ours.
  *
  * No malloc, no stdio, and little stack: the thread that breaks a rule may have a
- * small one (16 KiB).  Records are built in the engine's record buffer (host memory,
+ * small one (16 KiB).  Measured with tests/robustness/writer-small-stack.sh (x86_64,
+ * libunwind 1.6): a report adds about 5.3 KiB to what the program's call itself uses,
+ * most of it libunwind's (unw_backtrace has a 3 KiB frame, then its stepping); our own
+ * deepest frame, report_one, is under 600 bytes.  Records are built in the engine's record buffer (host memory,
  * mapped on first use, grown with mremap as a record needs, under report_lock), so a
  * record of any length goes out whole, as one write(2): the log is O_APPEND and may be
  * shared by processes.  What bounds a record is its fields: a name or text longer than
