@@ -54,19 +54,26 @@ static bool is_own_maps(const char *path)
 	return strcmp(p, "maps") == 0;
 }
 
-/* An fd reading the device's maps text, or -1 to fall back to the real file. */
+/* An fd reading the device's maps text, or -1 to fall back to the real file.  The text
+ * is made in memory mapped for this call (lazily backed): threads may open at once. */
 static int device_maps_fd(void)
 {
-	static char text[1 << 20];
+	const size_t cap = 1 << 20;
 	struct nm_engine *e = nm_preload_engine_outside();
 	if (!e)
 		return -1;
 	nm_preload_enter();
-	size_t n = nm_proc_maps(e, text, sizeof(text));
-	int fd = (int)syscall(SYS_memfd_create, "nommu-maps", MFD_CLOEXEC);
-	if (fd >= 0 && (syscall(SYS_write, fd, text, n) != (long)n || syscall(SYS_lseek, fd, 0, SEEK_SET) != 0)) {
-		syscall(SYS_close, fd);
-		fd = -1;
+	long m = syscall(SYS_mmap, 0, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int fd = -1;
+	if (m != -1) {
+		char *text = (char *)m;
+		size_t n = nm_proc_maps(e, text, cap);
+		fd = (int)syscall(SYS_memfd_create, "nommu-maps", MFD_CLOEXEC);
+		if (fd >= 0 && (syscall(SYS_write, fd, text, n) != (long)n || syscall(SYS_lseek, fd, 0, SEEK_SET) != 0)) {
+			syscall(SYS_close, fd);
+			fd = -1;
+		}
+		syscall(SYS_munmap, m, cap);
 	}
 	nm_preload_leave();
 	return fd;
