@@ -150,6 +150,7 @@ struct nm_context {
 };
 #define NM_CONTEXTS 1024
 #define NM_LOGGED_MODULES 256
+#define NM_LOG_FILE_MAX 4096
 
 struct nm_engine {
 	pthread_mutex_t lock;
@@ -187,7 +188,6 @@ struct nm_engine {
 
 	struct nm_outfd report;      /* the stderr copy reports go to (none with a log) */
 	struct nm_outfd log;         /* JSON Lines log, or fd -1 */
-	char log_file[NM_OPT_PATH_MAX + 64]; /* the log's path, %p and %n expanded */
 	pthread_mutex_t report_lock; /* contexts and log records (never held with the engine lock) */
 	unsigned long suppressed;
 	uintptr_t logged_modules[NM_LOGGED_MODULES]; /* module bases already in the log */
@@ -196,6 +196,12 @@ struct nm_engine {
 	unsigned long rule_counts[NM_RULE_COUNT];
 	struct nm_context contexts[NM_CONTEXTS];
 	unsigned long contexts_used;
+
+	/* the report writer's own (nm_report.c), under report_lock */
+	char *rec;                   /* where records are built: host memory, grown as needed */
+	size_t rec_cap;
+	bool log_failed;             /* a log write failed: no more records; marker made */
+	char log_file[NM_LOG_FILE_MAX + 8]; /* the log's expanded name, absolute; room for ".failed" */
 };
 
 #define NM_MAX_MAP_COUNT 65530 /* vm.max_map_count default */
@@ -273,6 +279,7 @@ void nm_report_flush(struct nm_engine *e);
 /* nm_engine.c: one whole record or line to one of our descriptors (checked first) */
 long nm_engine_write(struct nm_engine *e, struct nm_outfd *o, const void *buf, size_t n);
 void nm_report_start(struct nm_engine *e, const char *program);
+void nm_report_release(struct nm_engine *e);
 static inline enum nm_action nm_action_of(const struct nm_engine *e, enum nm_rule r)
 {
 	return (enum nm_action)e->cfg.action[r];

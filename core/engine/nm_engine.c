@@ -74,6 +74,7 @@ void nm_engine_destroy(struct nm_engine *e)
 		return;
 	nm_tables_fini(e);
 	nm_ram_fini(&e->ram);
+	nm_report_release(e);
 	if (e->report.fd >= 0)
 		nm_os_close(e->report.fd);
 	if (e->log.fd >= 0)
@@ -105,35 +106,111 @@ void nm_engine_after_fork_child(struct nm_engine *e)
 	pthread_mutex_init(&e->report_lock, NULL);
 }
 
-/* Expand %p (pid), %n (program base name) and %% in a log path. */
-static void expand_log_path(char *out, size_t cap, const char *pattern, const char *program)
+/* Expand %p (pid), %n (program base name) and %% in a log path; -ENAMETOOLONG when
+ * the name does not fit (never a cut name: that would be another file). */
+static int expand_log_path(char *out, size_t cap, const char *pattern, const char *program)
 {
 	const char *name = strrchr(program, '/');
 	name = name ? name + 1 : program;
+	char pid[24];
+	int np = 0;
+	long v = nm_os_getpid();
+	do
+		pid[np++] = (char)('0' + v % 10);
+	while ((v /= 10));
 	size_t k = 0;
-	for (const char *p = pattern; *p && k + 24 < cap; p++) {
+	for (const char *p = pattern; *p; p++) {
+		const char *piece = p, *q;
+		size_t n = 1;
 		if (p[0] == '%' && p[1] == 'p') {
-			char t[24];
-			int i = 0;
-			long v = nm_os_getpid();
-			do
-				t[i++] = (char)('0' + v % 10);
-			while ((v /= 10));
-			while (i)
-				out[k++] = t[--i];
+			if (k + (size_t)np >= cap)
+				return -ENAMETOOLONG;
+			for (int i = np; i;)
+				out[k++] = pid[--i];
 			p++;
+			continue;
 		} else if (p[0] == '%' && p[1] == 'n') {
-			for (const char *q = name; *q && k + 24 < cap; q++)
-				out[k++] = *q;
+			piece = name;
+			n = strlen(name);
 			p++;
 		} else if (p[0] == '%' && p[1] == '%') {
-			out[k++] = '%';
 			p++;
-		} else {
-			out[k++] = *p;
 		}
+		if (k + n >= cap)
+			return -ENAMETOOLONG;
+		for (q = piece; q < piece + n; q++)
+			out[k++] = *q;
 	}
+	if (k >= cap)
+		return -ENAMETOOLONG;
 	out[k] = 0;
+	return 0;
+}
+
+/* Say in path_out why a log name is refused: "PATH (reason)". */
+static void refused(char *path_out, size_t cap, const char *reason)
+{
+	size_t k = strlen(path_out), n = strlen(reason);
+	if (k + n + 3 < cap) {
+		path_out[k++] = ' ';
+		path_out[k++] = '(';
+		memcpy(path_out + k, reason, n);
+		k += n;
+		path_out[k++] = ')';
+		path_out[k] = 0;
+	}
+}
+
+/*
+ * Open a log by name, never through a symbolic link at that name (a link planted there
+ * would make nommu write to, or create, another file): a fresh name is created with
+ * O_EXCL; an existing one is appended to (several runs in one file) only when it is a
+ * regular file itself.  -errno, with the reason added to path when it is refused.
+ */
+static long open_log_file(char *path, size_t cap)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		long fd = nm_os_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+				       0644);
+		if (fd != -EEXIST)
+			return fd;
+		/* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of hanging */
+		fd = nm_os_openat(AT_FDCWD, path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+		if (fd == -ENOENT)
+			continue; /* removed in between: create it again */
+		if (fd == -ELOOP) {
+			refused(path, cap, "a symbolic link: nommu does not write a log through one");
+			return fd;
+		}
+		struct stat st;
+		if (fd == -ENXIO || (fd >= 0 && (nm_os_fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode)))) {
+			if (fd >= 0)
+				nm_os_close((int)fd);
+			refused(path, cap, "not a regular file: nommu writes a log only to one");
+			return -EPERM;
+		}
+		if (fd >= 0)
+			nm_os_fcntl((int)fd, F_SETFL, O_APPEND);
+		return fd;
+	}
+	return -EEXIST;
+}
+
+/* The log's name as the engine keeps it (for its messages and the ".failed" marker):
+ * absolute, since the program may change directory before it is needed. */
+static void keep_log_name(struct nm_engine *e, const char *path)
+{
+	size_t k = 0, n = strlen(path);
+	e->log_file[0] = 0;
+	if (path[0] != '/' && nm_os_ret(syscall(SYS_getcwd, e->log_file, NM_LOG_FILE_MAX)) > 0) {
+		k = strlen(e->log_file);
+		if (k > 1)
+			e->log_file[k++] = '/';
+		if (k + n >= NM_LOG_FILE_MAX)
+			k = 0; /* too long: the name as given */
+	}
+	if (k + n < NM_LOG_FILE_MAX)
+		memcpy(e->log_file + k, path, n + 1);
 }
 
 /*
@@ -146,18 +223,26 @@ int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out,
 		nm_os_close(e->log.fd);
 		e->log.fd = -1;
 	}
-	e->log_file[0] = 0;
 	e->nlogged_modules = 0;
+	e->log_failed = false;
+	e->log_file[0] = 0;
+	if (cap)
+		path_out[0] = 0;
 	if (!e->cfg.log_path[0])
 		return 0;
-	expand_log_path(path_out, cap, e->cfg.log_path, program);
-	long fd = nm_os_openat(AT_FDCWD, path_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int r = expand_log_path(path_out, cap, e->cfg.log_path, program);
+	if (r < 0) {
+		size_t n = strlen(e->cfg.log_path); /* the pattern, for the message */
+		if (n < cap)
+			memcpy(path_out, e->cfg.log_path, n + 1);
+		return r;
+	}
+	keep_log_name(e, path_out);
+	long fd = open_log_file(path_out, cap);
 	if (fd < 0)
 		return (int)fd;
 	bool outside;
 	fd = nm_fd_park((int)fd, &outside);
-	memcpy(e->log_file, path_out, sizeof(e->log_file) < cap ? sizeof(e->log_file) : cap);
-	e->log_file[sizeof(e->log_file) - 1] = 0;
 	if (outside) {
 		nm_outfd_set(&e->log, (int)fd);
 	} else { /* within the program's descriptors: opened for each record instead */

@@ -102,28 +102,57 @@ static void line(struct out *o, uintptr_t start, uintptr_t end, const char perms
 	put(o, "\n", 1);
 }
 
-/* The host's stack mapping, shown as the device's fixed-size stack. */
+/* Parse "start-end ..." in hex. */
+static void parse_range(const char *s, unsigned long *start, unsigned long *end)
+{
+	*start = *end = 0;
+	for (; *s && *s != '-'; s++)
+		*start = *start * 16 + (unsigned long)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+	for (s++; *s && *s != ' '; s++)
+		*end = *end * 16 + (unsigned long)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+}
+
+/*
+ * The host's stack mapping, shown as the device's fixed-size stack.  The host's maps
+ * are read a piece at a time, line by line, into memory mapped for this call: threads
+ * may ask at once (a shared buffer mixed their texts), and the host's maps may be
+ * longer than any buffer (the stack comes near their end).
+ */
 static void stack_line(struct out *o)
 {
-	static char buf[65536];
-	long fd = nm_os_openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0), n, got = 0;
-	if (fd < 0)
-		return;
-	while (got < (long)sizeof(buf) - 1 && (n = nm_os_read((int)fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
-		got += n;
-	nm_os_close((int)fd);
-	buf[got] = 0;
-	char *s = strstr(buf, "[stack]");
-	if (!s)
-		return;
-	while (s > buf && s[-1] != '\n')
-		s--;
+	const size_t cap = 8192;
+	char *buf = nm_os_table_alloc(cap);
+	long fd = nm_os_openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+	size_t have = 0;
 	unsigned long start = 0, end = 0;
-	for (; *s && *s != '-'; s++)
-		start = start * 16 + (unsigned long)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
-	for (s++; *s && *s != ' '; s++)
-		end = end * 16 + (unsigned long)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
-	line(o, start, end, "rw-p", 0, 0, 0, "[stack]");
+	bool found = false;
+	while (buf && fd >= 0 && !found) {
+		long n = nm_os_read((int)fd, buf + have, cap - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = 0;
+		char *at = buf, *nl;
+		while (!found && (nl = memchr(at, '\n', have - (size_t)(at - buf)))) {
+			*nl = 0;
+			size_t len = (size_t)(nl - at);
+			if (len >= 7 && memcmp(nl - 7, "[stack]", 7) == 0) {
+				parse_range(at, &start, &end);
+				found = true;
+			}
+			at = nl + 1;
+		}
+		have -= (size_t)(at - buf);
+		memmove(buf, at, have);
+		if (have == cap - 1)
+			have = 0; /* a line longer than the buffer: not the stack's */
+	}
+	if (fd >= 0)
+		nm_os_close((int)fd);
+	if (buf)
+		nm_os_munmap((uintptr_t)buf, cap);
+	if (found)
+		line(o, start, end, "rw-p", 0, 0, 0, "[stack]");
 }
 
 size_t nm_proc_maps(struct nm_engine *e, char *buf, size_t cap)

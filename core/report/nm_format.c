@@ -4,17 +4,98 @@
  */
 #include "nm_core.h"
 #include "nm_format.h"
+#include "nm_os.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
 
+/* Room for n more bytes (and the NUL), growing the buffer if it may. */
+static bool room(struct nm_buf *b, size_t n)
+{
+	if (b->limit && b->len + n > b->limit) {
+		b->cut = true;
+		return false;
+	}
+	if (b->len + n < b->cap)
+		return true;
+	if (b->grows) {
+		size_t want = b->cap * 2;
+		while (want <= b->len + n)
+			want *= 2;
+		long r = nm_os_mremap((uintptr_t)b->p, b->cap, want, MREMAP_MAYMOVE, 0);
+		if (r >= 0) {
+			b->p = (char *)r;
+			b->cap = want;
+			return true;
+		}
+	}
+	b->full = true;
+	return false;
+}
+
+/* How many bytes the UTF-8 character starting with lead byte c takes (1 if not a lead). */
+static size_t utf8_len(unsigned char c)
+{
+	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+void put_n(struct nm_buf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !b->full) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		const char *out = esc;
+		size_t k;
+		if (!b->json) {
+			out = &s[i];
+			k = 1;
+		} else if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			k = 2;
+		} else if (c < 0x20) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = "0123456789abcdef"[c >> 4];
+			esc[5] = "0123456789abcdef"[c & 15];
+			k = 6;
+		} else {
+			/* a whole UTF-8 character at once, so a cut never splits one */
+			out = &s[i];
+			k = utf8_len(c);
+			for (size_t j = 1; j < k; j++)
+				if (i + j >= n || ((unsigned char)s[i + j] & 0xc0) != 0x80)
+					k = j;
+		}
+		if (!room(b, k))
+			break;
+		memcpy(b->p + b->len, out, k);
+		b->len += k;
+		i += out == esc ? 1 : k;
+	}
+	if (b->cap)
+		b->p[b->len] = 0;
+}
+
 void put(struct nm_buf *b, const char *s)
 {
-	while (*s && b->len + 1 < b->cap)
-		b->p[b->len++] = *s++;
-	b->p[b->len] = 0;
+	put_n(b, s, strlen(s));
+}
+
+void field_begin(struct nm_buf *b, size_t max)
+{
+	b->limit = b->len + max;
+	b->cut = false;
+}
+
+bool field_end(struct nm_buf *b)
+{
+	bool cut = b->cut;
+	b->limit = 0;
+	b->cut = false;
+	return cut;
 }
 
 void put_dec(struct nm_buf *b, long v)
@@ -221,24 +302,22 @@ const char *errno_name(long e)
 void put_json_str(struct nm_buf *b, const char *s)
 {
 	put(b, "\"");
-	for (; *s && b->len + 8 < b->cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			b->p[b->len++] = '\\';
-			b->p[b->len++] = (char)c;
-		} else if (c < 0x20) {
-			char esc[7] = "\\u00";
-			esc[4] = "0123456789abcdef"[c >> 4];
-			esc[5] = "0123456789abcdef"[c & 15];
-			esc[6] = 0;
-			put(b, esc);
-			continue;
-		} else {
-			b->p[b->len++] = (char)c;
-		}
-	}
-	b->p[b->len] = 0;
+	b->json = true;
+	put(b, s);
+	b->json = false;
 	put(b, "\"");
+}
+
+bool put_json_field(struct nm_buf *b, const char *s, size_t max)
+{
+	put(b, "\"");
+	field_begin(b, max);
+	b->json = true;
+	put(b, s);
+	b->json = false;
+	bool cut = field_end(b);
+	put(b, "\"");
+	return cut;
 }
 
 void put_json_hex(struct nm_buf *b, uintptr_t v)
@@ -259,7 +338,16 @@ void put_time(struct nm_buf *b)
 	put(b, ms);
 }
 
-/* "main+0x1c (/path/prog+0x1139)" */
+/* A name or path for the eye: cut at max bytes, with "..." */
+static void put_shown(struct nm_buf *b, const char *s, size_t max)
+{
+	field_begin(b, max);
+	put(b, s);
+	if (field_end(b))
+		put(b, "...");
+}
+
+/* "main+0x1c (/path/prog+0x1139)", each name at most NM_SHOWN_MAX bytes */
 void put_frame(struct nm_buf *b, const struct nm_frame *f)
 {
 	if (!f->module[0]) {
@@ -267,12 +355,12 @@ void put_frame(struct nm_buf *b, const struct nm_frame *f)
 		return;
 	}
 	if (f->function[0]) {
-		put(b, f->function);
+		put_shown(b, f->function, NM_SHOWN_MAX);
 		put(b, "+");
 		put_hex(b, f->function_off);
 		put(b, " (");
 	}
-	put(b, f->module);
+	put_shown(b, f->module, NM_SHOWN_MAX);
 	put(b, "+");
 	put_hex(b, f->offset);
 	if (f->function[0])
@@ -281,7 +369,7 @@ void put_frame(struct nm_buf *b, const struct nm_frame *f)
 
 void nm_strlcpy3(char *dst, size_t n, const char *a, const char *b, const char *c)
 {
-	struct nm_buf x = { dst, 0, n };
+	struct nm_buf x = { .p = dst, .cap = n };
 	if (!n)
 		return;
 	dst[0] = 0;

@@ -7,8 +7,17 @@
  * (libunwind's unw_backtrace, only now, never on ordinary calls), and the same rule at
  * the same top frames is one context, written once in full (stderr and the JSON Lines
  * log) and then only counted.  Names are looked up with dladdr, which takes the
- * loader's lock, so that happens holding none of ours.  No malloc, no stdio: lines are
- * built in stack buffers and written with one write(2) each.
+ * loader's lock, so that happens holding none of ours.
+ *
+ * No malloc, no stdio, and little stack: the thread that breaks a rule may have a
+ * small one (16 KiB).  Measured with tests/robustness/writer-small-stack.sh (x86_64,
+ * libunwind 1.6): a report adds about 5.3 KiB to what the program's call itself uses,
+ * most of it libunwind's (unw_backtrace has a 3 KiB frame, then its stepping); our own
+ * deepest frame, report_one, is under 600 bytes.  Records are built in the engine's record buffer (host memory,
+ * mapped on first use, grown with mremap as a record needs, under report_lock), so a
+ * record of any length goes out whole, as one write(2): the log is O_APPEND and may be
+ * shared by processes.  What bounds a record is its fields: a name or text longer than
+ * its field is cut and its object says "truncated":true (docs/log-format.md).
  */
 #include "nm_core.h"
 #include "nm_os.h"
@@ -21,12 +30,125 @@
 #include <sys/mman.h>
 #include <time.h>
 
-static void log_line(struct nm_engine *e, struct nm_buf *b)
+#define NM_REC_FIRST (64 << 10) /* the record buffer's first size (grown as needed) */
+#define NM_FIELD_MAX 4096       /* a free-text field of a record: call text, program */
+
+static void log_failure(struct nm_engine *e, long err);
+
+/*
+ * Every record and line nommu writes, to the report stream or to the log, goes out
+ * here, in one write(2) for the log (a record never interleaves with another's).  The
+ * first failed or short write to the log ends the log for this process (a later record
+ * would be glued to a cut one) and says so (log_failure).
+ */
+static void out_write(struct nm_engine *e, struct nm_outfd *o, const char *p, size_t n)
 {
-	if (!e->log_file[0])
+	if (!n)
 		return;
+	if (o == &e->log) {
+		if (e->log_failed || !e->log_file[0])
+			return;
+		long w;
+		do
+			w = nm_engine_write(e, o, p, n);
+		while (w == -EINTR);
+		if (w == (long)n)
+			return;
+		if (w > 0)
+			nm_engine_write(e, o, "\n", 1); /* end the cut line, if there is room for that */
+		log_failure(e, w < 0 ? -w : ENOSPC);
+		return;
+	}
+	while (n) { /* a pipe or terminal may take less than all */
+		long w = nm_engine_write(e, o, p, n);
+		if (w == -EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Start building text in the record buffer (report_lock held). */
+static bool rec_begin(struct nm_engine *e, struct nm_buf *b)
+{
+	if (!e->rec) {
+		e->rec = nm_os_table_alloc(NM_REC_FIRST);
+		if (!e->rec)
+			return false;
+		e->rec_cap = NM_REC_FIRST;
+	}
+	*b = (struct nm_buf){ .p = e->rec, .cap = e->rec_cap, .grows = true };
+	b->p[0] = 0;
+	return true;
+}
+
+/* Write what b holds to o (the buffer is free again afterwards: begin anew). */
+static void rec_write(struct nm_engine *e, struct nm_outfd *o, struct nm_buf *b)
+{
+	e->rec = b->p; /* growing may have moved it */
+	e->rec_cap = b->cap;
+	if (b->full && b->len && b->p[b->len - 1] != '\n' && b->len + 1 < b->cap)
+		b->p[b->len++] = '\n'; /* the report stream: what fitted, as whole lines */
+	out_write(e, o, b->p, b->len);
+}
+
+/* One record of the log: the line end, then one write. */
+static void log_record(struct nm_engine *e, struct nm_buf *b)
+{
 	put(b, "\n");
-	nm_engine_write(e, &e->log, b->p, b->len);
+	if (b->full) { /* no memory to grow into: never a cut record */
+		e->rec = b->p;
+		e->rec_cap = b->cap;
+		if (!e->log_failed)
+			log_failure(e, ENOMEM);
+		return;
+	}
+	rec_write(e, &e->log, b);
+}
+
+/* The log cannot be written (full disk, quota, I/O error): say so once on stderr (the
+ * process's own when it has no report stream: with a log it has none, and this is
+ * nommu failing, not a report), and leave "<log>.failed" next to the log for the
+ * launcher's CI gate. */
+static void log_failure(struct nm_engine *e, long err)
+{
+	struct nm_buf b;
+	const char *why = strerrordesc_np((int)err);
+	e->log_failed = true;
+	if (rec_begin(e, &b)) {
+		put(&b, "nommu: cannot write the log ");
+		put(&b, e->log_file);
+		put(&b, ": ");
+		put(&b, why ? why : "unknown error");
+		put(&b, "; this process's report is incomplete\n");
+		e->rec = b.p;
+		e->rec_cap = b.cap;
+	} else {
+		static const char msg[] = "nommu: cannot write the log (out of memory); this process's report is incomplete\n";
+		b = (struct nm_buf){ .p = (char *)msg, .len = sizeof(msg) - 1 };
+	}
+	if (e->report.fd >= 0)
+		out_write(e, &e->report, b.p, b.len);
+	else
+		nm_os_write(2, b.p, b.len);
+	size_t n = strlen(e->log_file);
+	if (!n)
+		return;
+	memcpy(e->log_file + n, ".failed", 8);
+	long fd = nm_os_openat(AT_FDCWD, e->log_file, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	e->log_file[n] = 0;
+	if (fd >= 0)
+		nm_os_close((int)fd);
+}
+
+void nm_report_release(struct nm_engine *e)
+{
+	if (e->rec)
+		nm_os_munmap((uintptr_t)e->rec, e->rec_cap);
+	e->rec = NULL;
+	e->rec_cap = 0;
 }
 
 /* ---- per-thread queue: filled under the engine lock, written after it ---- */
@@ -104,7 +226,7 @@ static void put_answer(struct nm_buf *b, const struct nm_pending_event *p)
 
 static void write_modules(struct nm_engine *e, const struct nm_frame *frames, int n)
 {
-	char line[1024];
+	struct nm_buf b;
 	for (int i = 0; i < n; i++) {
 		if (!frames[i].module[0])
 			continue;
@@ -114,7 +236,8 @@ static void write_modules(struct nm_engine *e, const struct nm_frame *frames, in
 		if (known || e->nlogged_modules == NM_LOGGED_MODULES)
 			continue;
 		e->logged_modules[e->nlogged_modules++] = frames[i].base;
-		struct nm_buf b = { line, 0, sizeof(line) - 2 };
+		if (!e->log_file[0] || !rec_begin(e, &b))
+			continue;
 		put(&b, "{\"type\":\"module\",\"pid\":");
 		put_dec(&b, nm_os_getpid());
 		put(&b, ",\"path\":");
@@ -126,31 +249,76 @@ static void write_modules(struct nm_engine *e, const struct nm_frame *frames, in
 			put(&b, frames[i].build_id);
 			put(&b, "\"");
 		}
+		if (frames[i].module_cut)
+			put(&b, ",\"truncated\":true");
 		put(&b, "}");
-		log_line(e, &b);
+		log_record(e, &b);
 	}
+}
+
+static const char *call_name(const struct nm_call *c)
+{
+	switch (c->kind) {
+	case NM_CALL_OTHER:
+	case NM_CALL_MALLOC:
+		return c->path;
+	case NM_CALL_MMAP:
+		return "mmap";
+	case NM_CALL_MUNMAP:
+		return "munmap";
+	case NM_CALL_MREMAP:
+		return "mremap";
+	case NM_CALL_FTRUNCATE:
+		return c->path ? "truncate" : "ftruncate";
+	default:
+		return "malloc";
+	}
+}
+
+/* One frame of a violation record; a name cut to its field says "truncated". */
+static void put_frame_json(struct nm_buf *b, const struct nm_frame *f, bool first)
+{
+	put(b, first ? "{\"pc\":" : ",{\"pc\":");
+	put_json_hex(b, f->pc);
+	if (f->module[0]) {
+		put(b, ",\"module\":");
+		put_json_str(b, f->module);
+		put(b, ",\"offset\":");
+		put_json_hex(b, f->offset);
+	}
+	if (f->function[0]) {
+		put(b, ",\"function\":\"");
+		b->json = true;
+		put(b, f->function);
+		b->json = false;
+		put(b, "+");
+		put_hex(b, f->function_off);
+		put(b, "\"");
+	}
+	if (f->module_cut || f->function_cut)
+		put(b, ",\"truncated\":true");
+	put(b, "}");
 }
 
 static void write_violation(struct nm_engine *e, const struct nm_context *c, const struct nm_pending_event *p,
 			    const struct nm_frame *frames, int n)
 {
-	char line[8192];
-	struct nm_buf b = { line, 0, sizeof(line) - 2 };
+	struct nm_buf b;
+	if (!e->log_file[0] || !rec_begin(e, &b))
+		return;
 	put(&b, "{\"type\":\"violation\",\"context\":");
 	put_dec(&b, (long)c->id);
 	put(&b, ",\"rule\":\"");
 	put(&b, nm_rules[p->rule].id);
-	put(&b, "\",\"call\":\"");
-	char text[512];
-	struct nm_buf t = { text, 0, sizeof(text) };
-	put_call(&t, &p->call);
-	put(&b, p->call.kind == NM_CALL_OTHER || p->call.kind == NM_CALL_MALLOC ? p->call.path
-		: p->call.kind == NM_CALL_MMAP ? "mmap"
-		: p->call.kind == NM_CALL_MUNMAP ? "munmap" : p->call.kind == NM_CALL_MREMAP ? "mremap"
-		: p->call.kind == NM_CALL_FTRUNCATE ? (p->call.path ? "truncate" : "ftruncate") : "malloc");
-	put(&b, "\",\"text\":");
-	put_json_str(&b, text);
-	put(&b, ",\"device_answer\":\"");
+	put(&b, "\",\"call\":");
+	put_json_str(&b, call_name(&p->call));
+	put(&b, ",\"text\":\"");
+	field_begin(&b, NM_FIELD_MAX);
+	b.json = true;
+	put_call(&b, &p->call);
+	b.json = false;
+	bool text_cut = field_end(&b);
+	put(&b, "\",\"device_answer\":\"");
 	put_answer(&b, p);
 	put(&b, "\",\"given\":\"");
 	put(&b, given_label(p));
@@ -168,41 +336,30 @@ static void write_violation(struct nm_engine *e, const struct nm_context *c, con
 		put(&b, ",\"suppression\":");
 		put_json_str(&b, c->suppression);
 	}
+	if (text_cut)
+		put(&b, ",\"truncated\":true");
 	put(&b, ",\"frames\":[");
-	for (int i = 0; i < n; i++) {
-		put(&b, i ? ",{\"pc\":" : "{\"pc\":");
-		put_json_hex(&b, frames[i].pc);
-		if (frames[i].module[0]) {
-			put(&b, ",\"module\":");
-			put_json_str(&b, frames[i].module);
-			put(&b, ",\"offset\":");
-			put_json_hex(&b, frames[i].offset);
-		}
-		if (frames[i].function[0]) {
-			char fn[NM_FUNC_MAX + 24];
-			struct nm_buf f = { fn, 0, sizeof(fn) };
-			put(&f, frames[i].function);
-			put(&f, "+");
-			put_hex(&f, frames[i].function_off);
-			put(&b, ",\"function\":");
-			put_json_str(&b, fn);
-		}
-		put(&b, "}");
-	}
+	for (int i = 0; i < n; i++)
+		put_frame_json(&b, &frames[i], i == 0);
 	put(&b, "]}");
-	log_line(e, &b);
+	log_record(e, &b);
 }
 
-/* The stderr block: what was called, what the device answers, where, why, what to do. */
+/* The stderr block: what was called, what the device answers, where, why, what to do.
+ * Short and bounded: the call, then at most 8 frames, every name cut to a line's worth. */
 static void write_stderr(struct nm_engine *e, const struct nm_pending_event *p, const struct nm_frame *frames, int n)
 {
-	char line[4096];
 	const struct nm_rule_info *ri = &nm_rules[p->rule];
-	struct nm_buf b = { line, 0, sizeof(line) - 2 };
+	struct nm_buf b;
+	if (!rec_begin(e, &b))
+		return;
 	put(&b, "nommu: ");
 	put(&b, ri->id);
 	put(&b, ": ");
+	field_begin(&b, NM_SHOWN_MAX * 4); /* the call, for the eye */
 	put_call(&b, &p->call);
+	if (field_end(&b))
+		put(&b, "...");
 	put(&b, " = ");
 	put_answer(&b, p);
 	put(&b, " on the device");
@@ -227,14 +384,15 @@ static void write_stderr(struct nm_engine *e, const struct nm_pending_event *p, 
 		put_frame(&b, &frames[i]);
 		put(&b, "\n");
 	}
-	nm_engine_write(e, &e->report, line, b.len);
+	rec_write(e, &e->report, &b);
 }
 
 static void write_gen_suppression(struct nm_engine *e, const struct nm_pending_event *p, const struct nm_frame *frames,
 				  int n)
 {
-	char line[2048];
-	struct nm_buf b = { line, 0, sizeof(line) - 2 };
+	struct nm_buf b;
+	if (!rec_begin(e, &b))
+		return;
 	put(&b, "{\n   <insert_a_suppression_name_here>\n   rule: ");
 	put(&b, nm_rules[p->rule].id);
 	put(&b, "\n");
@@ -242,20 +400,25 @@ static void write_gen_suppression(struct nm_engine *e, const struct nm_pending_e
 		if (frames[i].function[0]) {
 			put(&b, "   fun: ");
 			put(&b, frames[i].function);
+			if (frames[i].function_cut)
+				put(&b, "*"); /* the name was cut: match what follows too */
 		} else {
 			put(&b, "   obj: ");
 			put(&b, frames[i].module[0] ? frames[i].module : "*");
+			if (frames[i].module_cut)
+				put(&b, "*");
 		}
 		put(&b, "\n");
 	}
 	put(&b, "}\n");
-	nm_engine_write(e, &e->report, line, b.len);
+	rec_write(e, &e->report, &b);
 }
 
 static void write_count(struct nm_engine *e, const struct nm_context *c)
 {
-	char line[128];
-	struct nm_buf b = { line, 0, sizeof(line) - 2 };
+	struct nm_buf b;
+	if (!e->log_file[0] || !rec_begin(e, &b))
+		return;
 	put(&b, "{\"type\":\"count\",\"pid\":");
 	put_dec(&b, nm_os_getpid());
 	put(&b, ",\"context\":");
@@ -263,30 +426,30 @@ static void write_count(struct nm_engine *e, const struct nm_context *c)
 	put(&b, ",\"count\":");
 	put_dec(&b, (long)c->count);
 	put(&b, "}");
-	log_line(e, &b);
+	log_record(e, &b);
 }
 
 #define NM_FRAMES 32
 #define NM_KEY_FRAMES 8
+#define NM_RAW_FRAMES (NM_FRAMES + 16)
 
-/* Capture the stack, dropping the tool's own frames (those before the program's call). */
-static int capture(const struct nm_pending_event *p, void **pcs)
+/* Capture the stack into raw[NM_RAW_FRAMES]; the program's frames start at *first (the
+ * tool's own frames, before the program's call, come first).  Returns how many. */
+static int capture(const struct nm_pending_event *p, void **raw, int *first)
 {
-	void *raw[NM_FRAMES + 16];
-	int n = unw_backtrace(raw, NM_FRAMES + 16), first = 0;
+	int n = unw_backtrace(raw, NM_RAW_FRAMES), f = 0;
 	for (int i = 0; i < n; i++)
 		if (raw[i] == p->caller) {
-			first = i;
+			f = i;
 			break;
 		}
-	if (p->caller && (n == 0 || raw[first] != p->caller)) {
-		pcs[0] = (void *)p->caller; /* unwinding failed: at least the caller */
+	*first = f;
+	if (p->caller && (n == 0 || raw[f] != p->caller)) {
+		raw[0] = (void *)p->caller; /* unwinding failed: at least the caller */
+		*first = 0;
 		return 1;
 	}
-	int k = 0;
-	for (int i = first; i < n && k < NM_FRAMES; i++)
-		pcs[k++] = raw[i];
-	return k;
+	return n - f < NM_FRAMES ? n - f : NM_FRAMES;
 }
 
 static void record_context(struct nm_engine *e, const struct nm_pending_event *p, void **pcs, int n,
@@ -294,8 +457,9 @@ static void record_context(struct nm_engine *e, const struct nm_pending_event *p
 
 static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 {
-	void *pcs[NM_FRAMES];
-	int n = capture(p, pcs), key = n < NM_KEY_FRAMES ? n : NM_KEY_FRAMES;
+	void *raw[NM_RAW_FRAMES]; /* the largest local of a report: 384 bytes */
+	int first, n = capture(p, raw, &first), key = n < NM_KEY_FRAMES ? n : NM_KEY_FRAMES;
+	void **pcs = raw + first;
 	uintptr_t h = context_hash(p->rule, pcs, key);
 	bool fresh;
 
@@ -316,8 +480,8 @@ static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 		return;
 
 	/* a new context (rare): name its frames in a buffer of their own, mapped for
-	 * this call and not kept per thread (15 KiB of TLS that every thread of every
-	 * process would clear and fault in at start) */
+	 * this call and not kept per thread (TLS that every thread of every process
+	 * would clear and fault in at start, and never on the stack, which may be small) */
 	size_t frames_len = sizeof(struct nm_frame) * NM_FRAMES;
 	struct nm_frame *frames = nm_os_table_alloc(frames_len);
 	if (!frames) {
@@ -366,7 +530,7 @@ static void record_context(struct nm_engine *e, const struct nm_pending_event *p
 		c->suppression[l] = 0;
 		e->suppressed++;
 	}
-	struct nm_buf top = { c->top, 0, sizeof(c->top) };
+	struct nm_buf top = { .p = c->top, .cap = sizeof(c->top) };
 	if (n)
 		put_frame(&top, &frames[0]);
 	write_modules(e, frames, n);
@@ -389,10 +553,15 @@ void nm_report_flush(struct nm_engine *e)
 
 void nm_report_start(struct nm_engine *e, const char *program)
 {
-	char line[2048];
-	struct nm_buf b = { line, 0, sizeof(line) - 2 };
+	struct nm_buf b;
 	if (!e->log_file[0])
 		return;
+	pthread_mutex_lock(&e->report_lock);
+	if (!rec_begin(e, &b)) {
+		log_failure(e, ENOMEM);
+		pthread_mutex_unlock(&e->report_lock);
+		return;
+	}
 	put(&b, "{\"type\":\"start\",\"schema\":1,\"tool\":\"nommu\",\"run\":");
 	put_json_str(&b, e->cfg.run_id);
 	put(&b, ",\"pid\":");
@@ -400,104 +569,120 @@ void nm_report_start(struct nm_engine *e, const char *program)
 	put(&b, ",\"ppid\":");
 	put_dec(&b, syscall(SYS_getppid));
 	put(&b, ",\"program\":");
-	put_json_str(&b, program);
+	bool cut = put_json_field(&b, program, NM_FIELD_MAX);
 	put(&b, ",\"time\":");
 	put_time(&b);
 	put(&b, ",\"mode\":\"");
 	put(&b, e->cfg.mode == NM_MODE_STRICT ? "strict" : "report");
-	put(&b, "\",\"profile\":\"");
-	put(&b, e->cfg.profile);
-	put(&b, "\",\"mem\":");
+	put(&b, "\",\"profile\":");
+	put_json_str(&b, e->cfg.profile);
+	put(&b, ",\"mem\":");
 	put_dec(&b, (long)e->cfg.ram_size);
 	put(&b, ",\"page_size\":");
 	put_dec(&b, (long)e->cfg.page_size);
 	put(&b, ",\"max_order\":");
 	put_dec(&b, (long)e->cfg.max_order);
+	if (cut)
+		put(&b, ",\"truncated\":true");
 	put(&b, "}");
-	log_line(e, &b);
+	log_record(e, &b);
+	pthread_mutex_unlock(&e->report_lock);
+}
+
+/* The stderr lines of the exit summary, one write each. */
+static void summary_stderr(struct nm_engine *e)
+{
+	struct nm_buf b;
+	unsigned long shown = e->violations - e->suppressed;
+	if (!e->violations || !rec_begin(e, &b))
+		return;
+	put(&b, "nommu: ");
+	put_dec(&b, (long)shown);
+	put(&b, shown == 1 ? " violation from " : " violations from ");
+	put_dec(&b, (long)e->contexts_used);
+	put(&b, e->contexts_used == 1 ? " context" : " contexts");
+	if (e->suppressed) {
+		put(&b, " (");
+		put_dec(&b, (long)e->suppressed);
+		put(&b, " suppressed)");
+	}
+	put(&b, "\n");
+	rec_write(e, &e->report, &b);
+	for (unsigned i = 0; i < NM_CONTEXTS; i++) {
+		struct nm_context *c = &e->contexts[i];
+		if (!c->used || c->suppressed || !rec_begin(e, &b))
+			continue;
+		put(&b, "nommu:   ");
+		put_dec(&b, (long)c->count);
+		put(&b, " x ");
+		put(&b, nm_rules[c->rule].id);
+		put(&b, " in ");
+		put(&b, c->top);
+		put(&b, "\n");
+		rec_write(e, &e->report, &b);
+	}
+}
+
+/* The summary record: every context's count, however many (the buffer grows). */
+static void summary_record(struct nm_engine *e, const struct nm_heap_usage *heap)
+{
+	struct nm_buf j;
+	if (!e->log_file[0])
+		return;
+	if (!rec_begin(e, &j)) {
+		if (!e->log_failed)
+			log_failure(e, ENOMEM);
+		return;
+	}
+	put(&j, "{\"type\":\"summary\",\"pid\":");
+	put_dec(&j, nm_os_getpid());
+	put(&j, ",\"violations\":");
+	put_dec(&j, (long)e->violations);
+	put(&j, ",\"contexts\":");
+	put_dec(&j, (long)e->contexts_used);
+	put(&j, ",\"suppressed\":");
+	put_dec(&j, (long)e->suppressed);
+	put(&j, ",\"counts\":[");
+	bool first = true;
+	for (unsigned i = 0; i < NM_CONTEXTS; i++) {
+		struct nm_context *c = &e->contexts[i];
+		if (!c->used)
+			continue;
+		put(&j, first ? "{\"context\":" : ",{\"context\":");
+		first = false;
+		put_dec(&j, (long)c->id);
+		put(&j, ",\"rule\":\"");
+		put(&j, nm_rules[c->rule].id);
+		put(&j, "\",\"count\":");
+		put_dec(&j, (long)c->count);
+		put(&j, c->suppressed ? ",\"suppressed\":true}" : ",\"suppressed\":false}");
+	}
+	put(&j, "],\"ram\":{\"total\":");
+	put_dec(&j, (long)((size_t)e->ram.npages << e->ram.page_shift));
+	put(&j, ",\"peak_used\":");
+	put_dec(&j, (long)(e->ram.peak_used_pages << e->ram.page_shift));
+	put(&j, ",\"largest_free\":");
+	put_dec(&j, (long)nm_ram_largest_free(&e->ram));
+	put(&j, "}");
+	if (heap) {
+		put(&j, ",\"heap\":{\"peak_in_use\":");
+		put_dec(&j, (long)heap->peak_in_use);
+		put(&j, ",\"peak_mapped\":");
+		put_dec(&j, (long)heap->peak_mapped);
+		put(&j, ",\"largest_request\":");
+		put_dec(&j, (long)heap->largest_request);
+		put(&j, ",\"refused\":");
+		put_dec(&j, (long)heap->refused);
+		put(&j, "}");
+	}
+	put(&j, "}");
+	log_record(e, &j);
 }
 
 void nm_engine_summary(struct nm_engine *e, const struct nm_heap_usage *heap)
 {
-	char line[1024];
-	struct nm_buf b = { line, 0, sizeof(line) - 2 };
 	pthread_mutex_lock(&e->report_lock);
-	unsigned long shown = e->violations - e->suppressed;
-	if (e->violations) {
-		put(&b, "nommu: ");
-		put_dec(&b, (long)shown);
-		put(&b, shown == 1 ? " violation from " : " violations from ");
-		put_dec(&b, (long)e->contexts_used);
-		put(&b, e->contexts_used == 1 ? " context" : " contexts");
-		if (e->suppressed) {
-			put(&b, " (");
-			put_dec(&b, (long)e->suppressed);
-			put(&b, " suppressed)");
-		}
-		put(&b, "\n");
-		nm_engine_write(e, &e->report, line, b.len);
-		for (unsigned i = 0; i < NM_CONTEXTS; i++) {
-			struct nm_context *c = &e->contexts[i];
-			if (!c->used || c->suppressed)
-				continue;
-			b.len = 0;
-			put(&b, "nommu:   ");
-			put_dec(&b, (long)c->count);
-			put(&b, " x ");
-			put(&b, nm_rules[c->rule].id);
-			put(&b, " in ");
-			put(&b, c->top);
-			put(&b, "\n");
-			nm_engine_write(e, &e->report, line, b.len);
-		}
-	}
-	if (e->log_file[0]) {
-		char big[16384];
-		struct nm_buf j = { big, 0, sizeof(big) - 2 };
-		put(&j, "{\"type\":\"summary\",\"pid\":");
-		put_dec(&j, nm_os_getpid());
-		put(&j, ",\"violations\":");
-		put_dec(&j, (long)e->violations);
-		put(&j, ",\"contexts\":");
-		put_dec(&j, (long)e->contexts_used);
-		put(&j, ",\"suppressed\":");
-		put_dec(&j, (long)e->suppressed);
-		put(&j, ",\"counts\":[");
-		bool first = true;
-		for (unsigned i = 0; i < NM_CONTEXTS; i++) {
-			struct nm_context *c = &e->contexts[i];
-			if (!c->used)
-				continue;
-			put(&j, first ? "{\"context\":" : ",{\"context\":");
-			first = false;
-			put_dec(&j, (long)c->id);
-			put(&j, ",\"rule\":\"");
-			put(&j, nm_rules[c->rule].id);
-			put(&j, "\",\"count\":");
-			put_dec(&j, (long)c->count);
-			put(&j, c->suppressed ? ",\"suppressed\":true}" : ",\"suppressed\":false}");
-		}
-		put(&j, "],\"ram\":{\"total\":");
-		put_dec(&j, (long)((size_t)e->ram.npages << e->ram.page_shift));
-		put(&j, ",\"peak_used\":");
-		put_dec(&j, (long)(e->ram.peak_used_pages << e->ram.page_shift));
-		put(&j, ",\"largest_free\":");
-		put_dec(&j, (long)nm_ram_largest_free(&e->ram));
-		put(&j, "}");
-		if (heap) {
-			put(&j, ",\"heap\":{\"peak_in_use\":");
-			put_dec(&j, (long)heap->peak_in_use);
-			put(&j, ",\"peak_mapped\":");
-			put_dec(&j, (long)heap->peak_mapped);
-			put(&j, ",\"largest_request\":");
-			put_dec(&j, (long)heap->largest_request);
-			put(&j, ",\"refused\":");
-			put_dec(&j, (long)heap->refused);
-			put(&j, "}");
-		}
-		put(&j, "}");
-		log_line(e, &j);
-	}
+	summary_stderr(e);
+	summary_record(e, heap);
 	pthread_mutex_unlock(&e->report_lock);
 }
-

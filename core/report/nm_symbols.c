@@ -19,7 +19,7 @@
 
 /* ---- .symtab of a module file, mapped once ---- */
 struct symfile {
-	char path[NM_PATH_MAX];
+	char path[NM_MODULE_MAX];
 	const char *map;
 	size_t len;
 	const Elf64_Sym *syms;
@@ -105,6 +105,18 @@ static const char *symtab_lookup(const char *path, uintptr_t offset, uintptr_t *
 	return NULL;
 }
 
+/* Copy src into dst[cap], cut to fit; true if it was cut. */
+static bool copy_cut(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	bool cut = n >= cap;
+	if (cut)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+	return cut;
+}
+
 /* ---- build ids ---- */
 struct build_id_query {
 	uintptr_t base;
@@ -144,7 +156,7 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
 /* The main program's path: dladdr gives "" or argv[0] for it. */
 static const char *exe_path(void)
 {
-	static char path[NM_PATH_MAX];
+	static char path[4096];
 	if (!path[0]) {
 		long n = nm_os_ret(syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", path, sizeof(path) - 1));
 		path[n > 0 ? n : 0] = 0;
@@ -172,18 +184,10 @@ void nm_frame_resolve(struct nm_frame *f, uintptr_t pc)
 		if (!lm->l_name[0])
 			path = exe_path();
 	}
-	size_t n = strlen(path);
-	if (n >= sizeof(f->module))
-		n = sizeof(f->module) - 1;
-	memcpy(f->module, path, n);
-	f->module[n] = 0;
+	f->module_cut = copy_cut(f->module, sizeof(f->module), path);
 	f->offset = pc - f->base;
 	if (info.dli_sname && info.dli_saddr) {
-		n = strlen(info.dli_sname);
-		if (n >= sizeof(f->function))
-			n = sizeof(f->function) - 1;
-		memcpy(f->function, info.dli_sname, n);
-		f->function[n] = 0;
+		f->function_cut = copy_cut(f->function, sizeof(f->function), info.dli_sname);
 		f->function_off = pc - (uintptr_t)info.dli_saddr;
 	}
 	struct build_id_query q = { f->base, f->build_id };
@@ -194,15 +198,11 @@ void nm_frame_resolve(struct nm_frame *f, uintptr_t pc)
 void nm_frame_name_from_symtab(struct nm_frame *f)
 {
 	uintptr_t off;
-	if (f->function[0] || !f->module[0])
+	if (f->function[0] || !f->module[0] || f->module_cut)
 		return;
 	const char *name = symtab_lookup(f->module, f->offset - 1, &off);
 	if (!name)
 		return;
-	size_t n = strlen(name);
-	if (n >= sizeof(f->function))
-		n = sizeof(f->function) - 1;
-	memcpy(f->function, name, n);
-	f->function[n] = 0;
+	f->function_cut = copy_cut(f->function, sizeof(f->function), name);
 	f->function_off = off + 1;
 }
