@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include "nommu.h"
-#include "nm_outfd.h"
+#include "nm_report_state.h"
 
 #define NM_NONE UINT32_MAX
 #define NM_MAX_ORDER 24
@@ -136,21 +136,6 @@ struct nm_host_map {
 	uintptr_t start, end;
 };
 
-/* One violation context (a rule at one call stack's top frames), for dedup. */
-struct nm_context {
-	uint16_t rule;
-	bool used, suppressed;
-	uint8_t npcs;
-	uint32_t id;
-	uintptr_t hash;
-	void *pcs[8];
-	unsigned long count;
-	char top[192];             /* frame 0 as "function+0x.. (module+0x..)" */
-	char suppression[64];
-};
-#define NM_CONTEXTS 1024
-#define NM_LOGGED_MODULES 256
-#define NM_LOG_FILE_MAX 4096
 
 struct nm_engine {
 	pthread_mutex_t lock;
@@ -186,22 +171,7 @@ struct nm_engine {
 	struct nm_host_map *host_maps;
 	uint32_t host_count, host_cap;
 
-	struct nm_outfd report;      /* the stderr copy reports go to (none with a log) */
-	struct nm_outfd log;         /* JSON Lines log, or fd -1 */
-	pthread_mutex_t report_lock; /* contexts and log records (never held with the engine lock) */
-	unsigned long suppressed;
-	uintptr_t logged_modules[NM_LOGGED_MODULES]; /* module bases already in the log */
-	unsigned nlogged_modules;
-	unsigned long violations;
-	unsigned long rule_counts[NM_RULE_COUNT];
-	struct nm_context contexts[NM_CONTEXTS];
-	unsigned long contexts_used;
-
-	/* the report writer's own (nm_report.c), under report_lock */
-	char *rec;                   /* where records are built: host memory, grown as needed */
-	size_t rec_cap;
-	bool log_failed;             /* a log write failed: no more records; marker made */
-	char log_file[NM_LOG_FILE_MAX + 8]; /* the log's expanded name, absolute; room for ".failed" */
+	struct nm_report_state rep;  /* the reports' own (core/report), under rep.report_lock */
 };
 
 #define NM_MAX_MAP_COUNT 65530 /* vm.max_map_count default */

@@ -52,10 +52,10 @@ struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err)
 	}
 	e->cfg = *cfg;
 	e->host_page = (size_t)sysconf(_SC_PAGESIZE);
-	nm_outfd_set(&e->report, stderr_copy(cfg));
-	e->log.fd = -1;
+	nm_outfd_set(&e->rep.report, stderr_copy(cfg));
+	e->rep.log.fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_mutex_init(&e->report_lock, NULL);
+	pthread_mutex_init(&e->rep.report_lock, NULL);
 	int r = nm_ram_init(&e->ram, cfg->ram_size, cfg->page_size, cfg->max_order, cfg->trim);
 	if (r == 0)
 		r = nm_tables_init(e);
@@ -75,10 +75,10 @@ void nm_engine_destroy(struct nm_engine *e)
 	nm_tables_fini(e);
 	nm_ram_fini(&e->ram);
 	nm_report_release(e);
-	if (e->report.fd >= 0)
-		nm_os_close(e->report.fd);
-	if (e->log.fd >= 0)
-		nm_os_close(e->log.fd);
+	if (e->rep.report.fd >= 0)
+		nm_os_close(e->rep.report.fd);
+	if (e->rep.log.fd >= 0)
+		nm_os_close(e->rep.log.fd);
 	nm_os_munmap((uintptr_t)e, sizeof(*e));
 }
 
@@ -103,7 +103,7 @@ void nm_engine_unlock_then_report(struct nm_engine *e)
 void nm_engine_after_fork_child(struct nm_engine *e)
 {
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_mutex_init(&e->report_lock, NULL);
+	pthread_mutex_init(&e->rep.report_lock, NULL);
 }
 
 /* Expand %p (pid), %n (program base name) and %% in a log path; -ENAMETOOLONG when
@@ -201,16 +201,16 @@ static long open_log_file(char *path, size_t cap)
 static void keep_log_name(struct nm_engine *e, const char *path)
 {
 	size_t k = 0, n = strlen(path);
-	e->log_file[0] = 0;
-	if (path[0] != '/' && nm_os_ret(syscall(SYS_getcwd, e->log_file, NM_LOG_FILE_MAX)) > 0) {
-		k = strlen(e->log_file);
+	e->rep.log_file[0] = 0;
+	if (path[0] != '/' && nm_os_ret(syscall(SYS_getcwd, e->rep.log_file, NM_LOG_FILE_MAX)) > 0) {
+		k = strlen(e->rep.log_file);
 		if (k > 1)
-			e->log_file[k++] = '/';
+			e->rep.log_file[k++] = '/';
 		if (k + n >= NM_LOG_FILE_MAX)
 			k = 0; /* too long: the name as given */
 	}
 	if (k + n < NM_LOG_FILE_MAX)
-		memcpy(e->log_file + k, path, n + 1);
+		memcpy(e->rep.log_file + k, path, n + 1);
 }
 
 /*
@@ -219,13 +219,13 @@ static void keep_log_name(struct nm_engine *e, const char *path)
  */
 int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out, size_t cap)
 {
-	if (e->log.fd >= 0) {
-		nm_os_close(e->log.fd);
-		e->log.fd = -1;
+	if (e->rep.log.fd >= 0) {
+		nm_os_close(e->rep.log.fd);
+		e->rep.log.fd = -1;
 	}
-	e->nlogged_modules = 0;
-	e->log_failed = false;
-	e->log_file[0] = 0;
+	e->rep.nlogged_modules = 0;
+	e->rep.log_failed = false;
+	e->rep.log_file[0] = 0;
 	if (cap)
 		path_out[0] = 0;
 	if (!e->cfg.log_path[0])
@@ -244,10 +244,10 @@ int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out,
 	bool outside;
 	fd = nm_fd_park((int)fd, &outside);
 	if (outside) {
-		nm_outfd_set(&e->log, (int)fd);
+		nm_outfd_set(&e->rep.log, (int)fd);
 	} else { /* within the program's descriptors: opened for each record instead */
 		nm_os_close((int)fd);
-		e->log.fd = -1;
+		e->rep.log.fd = -1;
 	}
 	nm_report_start(e, program);
 	return 0;
@@ -257,28 +257,28 @@ int nm_engine_open_log(struct nm_engine *e, const char *program, char *path_out,
 void nm_engine_child_restart(struct nm_engine *e, const char *program)
 {
 	char path[512];
-	memset(e->contexts, 0, sizeof(e->contexts));
-	e->contexts_used = 0;
-	e->violations = e->suppressed = 0;
-	memset(e->rule_counts, 0, sizeof(e->rule_counts));
+	memset(e->rep.contexts, 0, sizeof(e->rep.contexts));
+	e->rep.contexts_used = 0;
+	e->rep.violations = e->rep.suppressed = 0;
+	memset(e->rep.rule_counts, 0, sizeof(e->rep.rule_counts));
 	nm_engine_open_log(e, program, path, sizeof(path));
 }
 
 void nm_engine_set_report_fd(struct nm_engine *e, int fd)
 {
-	if (e->report.fd >= 0 && e->report.fd != fd)
-		nm_os_close(e->report.fd);   /* the stderr copy made at creation */
-	nm_outfd_set(&e->report, fd);
+	if (e->rep.report.fd >= 0 && e->rep.report.fd != fd)
+		nm_os_close(e->rep.report.fd);   /* the stderr copy made at creation */
+	nm_outfd_set(&e->rep.report, fd);
 }
 
 unsigned long nm_engine_violations(const struct nm_engine *e)
 {
-	return e->violations;
+	return e->rep.violations;
 }
 
 unsigned long nm_engine_rule_count(const struct nm_engine *e, enum nm_rule r)
 {
-	return e->rule_counts[r];
+	return e->rep.rule_counts[r];
 }
 
 int nm_engine_owns(const struct nm_engine *e, const void *p)
@@ -388,9 +388,9 @@ long nm_engine_write(struct nm_engine *e, struct nm_outfd *o, const void *buf, s
 {
 	if (nm_outfd_intact(o))
 		return nm_os_write(o->fd, buf, n);
-	if (o != &e->log || !e->log_file[0])
+	if (o != &e->rep.log || !e->rep.log_file[0])
 		return -EBADF;
-	long fd = nm_os_openat(AT_FDCWD, e->log_file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0);
+	long fd = nm_os_openat(AT_FDCWD, e->rep.log_file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return fd;
 	long r = nm_os_write((int)fd, buf, n);
@@ -400,5 +400,5 @@ long nm_engine_write(struct nm_engine *e, struct nm_outfd *o, const void *buf, s
 
 void nm_engine_say(struct nm_engine *e, const char *line, size_t n)
 {
-	nm_engine_write(e, &e->report, line, n);
+	nm_engine_write(e, &e->rep.report, line, n);
 }

@@ -68,7 +68,7 @@ bool nm_outfd_intact(struct nm_outfd *o)
 
 bool nm_engine_fd_is_own(struct nm_engine *e, int fd)
 {
-	return fd >= 0 && (fd == e->report.fd || fd == e->log.fd);
+	return fd >= 0 && (fd == e->rep.report.fd || fd == e->rep.log.fd);
 }
 
 static void vacate(struct nm_outfd *o, int fd)
@@ -86,10 +86,10 @@ static void vacate(struct nm_outfd *o, int fd)
 
 void nm_engine_fd_vacate(struct nm_engine *e, int fd)
 {
-	pthread_mutex_lock(&e->report_lock);
-	vacate(&e->report, fd);
-	vacate(&e->log, fd);
-	pthread_mutex_unlock(&e->report_lock);
+	pthread_mutex_lock(&e->rep.report_lock);
+	vacate(&e->rep.report, fd);
+	vacate(&e->rep.log, fd);
+	pthread_mutex_unlock(&e->rep.report_lock);
 }
 
 /* close_range(first, last) minus our descriptors: at most three real calls */
@@ -98,11 +98,11 @@ int nm_engine_close_range(struct nm_engine *e, unsigned first, unsigned last, in
 {
 	unsigned own[2];
 	int n = 0;
-	pthread_mutex_lock(&e->report_lock);
-	if (e->report.fd >= 0 && nm_outfd_intact(&e->report))
-		own[n++] = (unsigned)e->report.fd;
-	if (e->log.fd >= 0 && nm_outfd_intact(&e->log))
-		own[n++] = (unsigned)e->log.fd;
+	pthread_mutex_lock(&e->rep.report_lock);
+	if (e->rep.report.fd >= 0 && nm_outfd_intact(&e->rep.report))
+		own[n++] = (unsigned)e->rep.report.fd;
+	if (e->rep.log.fd >= 0 && nm_outfd_intact(&e->rep.log))
+		own[n++] = (unsigned)e->rep.log.fd;
 	if (n == 2 && own[0] > own[1]) {
 		unsigned t = own[0];
 		own[0] = own[1];
@@ -120,6 +120,6 @@ int nm_engine_close_range(struct nm_engine *e, unsigned first, unsigned last, in
 	/* the rest (or all of it: the kernel checks first <= last and the flags) */
 	if (r == 0 && (from <= last || first > last))
 		r = call(from, last, flags);
-	pthread_mutex_unlock(&e->report_lock);
+	pthread_mutex_unlock(&e->rep.report_lock);
 	return r;
 }

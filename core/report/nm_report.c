@@ -45,8 +45,8 @@ static void out_write(struct nm_engine *e, struct nm_outfd *o, const char *p, si
 {
 	if (!n)
 		return;
-	if (o == &e->log) {
-		if (e->log_failed || !e->log_file[0])
+	if (o == &e->rep.log) {
+		if (e->rep.log_failed || !e->rep.log_file[0])
 			return;
 		long w;
 		do
@@ -73,13 +73,13 @@ static void out_write(struct nm_engine *e, struct nm_outfd *o, const char *p, si
 /* Start building text in the record buffer (report_lock held). */
 static bool rec_begin(struct nm_engine *e, struct nm_buf *b)
 {
-	if (!e->rec) {
-		e->rec = nm_os_table_alloc(NM_REC_FIRST);
-		if (!e->rec)
+	if (!e->rep.rec) {
+		e->rep.rec = nm_os_table_alloc(NM_REC_FIRST);
+		if (!e->rep.rec)
 			return false;
-		e->rec_cap = NM_REC_FIRST;
+		e->rep.rec_cap = NM_REC_FIRST;
 	}
-	*b = (struct nm_buf){ .p = e->rec, .cap = e->rec_cap, .grows = true };
+	*b = (struct nm_buf){ .p = e->rep.rec, .cap = e->rep.rec_cap, .grows = true };
 	b->p[0] = 0;
 	return true;
 }
@@ -87,8 +87,8 @@ static bool rec_begin(struct nm_engine *e, struct nm_buf *b)
 /* Write what b holds to o (the buffer is free again afterwards: begin anew). */
 static void rec_write(struct nm_engine *e, struct nm_outfd *o, struct nm_buf *b)
 {
-	e->rec = b->p; /* growing may have moved it */
-	e->rec_cap = b->cap;
+	e->rep.rec = b->p; /* growing may have moved it */
+	e->rep.rec_cap = b->cap;
 	if (b->full && b->len && b->p[b->len - 1] != '\n' && b->len + 1 < b->cap)
 		b->p[b->len++] = '\n'; /* the report stream: what fitted, as whole lines */
 	out_write(e, o, b->p, b->len);
@@ -99,13 +99,13 @@ static void log_record(struct nm_engine *e, struct nm_buf *b)
 {
 	put(b, "\n");
 	if (b->full) { /* no memory to grow into: never a cut record */
-		e->rec = b->p;
-		e->rec_cap = b->cap;
-		if (!e->log_failed)
+		e->rep.rec = b->p;
+		e->rep.rec_cap = b->cap;
+		if (!e->rep.log_failed)
 			log_failure(e, ENOMEM);
 		return;
 	}
-	rec_write(e, &e->log, b);
+	rec_write(e, &e->rep.log, b);
 }
 
 /* The log cannot be written (full disk, quota, I/O error): say so once on stderr (the
@@ -116,39 +116,39 @@ static void log_failure(struct nm_engine *e, long err)
 {
 	struct nm_buf b;
 	const char *why = strerrordesc_np((int)err);
-	e->log_failed = true;
+	e->rep.log_failed = true;
 	if (rec_begin(e, &b)) {
 		put(&b, "nommu: cannot write the log ");
-		put(&b, e->log_file);
+		put(&b, e->rep.log_file);
 		put(&b, ": ");
 		put(&b, why ? why : "unknown error");
 		put(&b, "; this process's report is incomplete\n");
-		e->rec = b.p;
-		e->rec_cap = b.cap;
+		e->rep.rec = b.p;
+		e->rep.rec_cap = b.cap;
 	} else {
 		static const char msg[] = "nommu: cannot write the log (out of memory); this process's report is incomplete\n";
 		b = (struct nm_buf){ .p = (char *)msg, .len = sizeof(msg) - 1 };
 	}
-	if (e->report.fd >= 0)
-		out_write(e, &e->report, b.p, b.len);
+	if (e->rep.report.fd >= 0)
+		out_write(e, &e->rep.report, b.p, b.len);
 	else
 		nm_os_write(2, b.p, b.len);
-	size_t n = strlen(e->log_file);
+	size_t n = strlen(e->rep.log_file);
 	if (!n)
 		return;
-	memcpy(e->log_file + n, ".failed", 8);
-	long fd = nm_os_openat(AT_FDCWD, e->log_file, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	e->log_file[n] = 0;
+	memcpy(e->rep.log_file + n, ".failed", 8);
+	long fd = nm_os_openat(AT_FDCWD, e->rep.log_file, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	e->rep.log_file[n] = 0;
 	if (fd >= 0)
 		nm_os_close((int)fd);
 }
 
 void nm_report_release(struct nm_engine *e)
 {
-	if (e->rec)
-		nm_os_munmap((uintptr_t)e->rec, e->rec_cap);
-	e->rec = NULL;
-	e->rec_cap = 0;
+	if (e->rep.rec)
+		nm_os_munmap((uintptr_t)e->rep.rec, e->rep.rec_cap);
+	e->rep.rec = NULL;
+	e->rep.rec_cap = 0;
 }
 
 /* ---- per-thread queue: filled under the engine lock, written after it ---- */
@@ -169,8 +169,8 @@ enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct
 	enum nm_action act = nm_action_of(e, rule);
 	if (act == NM_ACT_OFF)
 		return act;
-	e->violations++;
-	e->rule_counts[rule]++;
+	e->rep.violations++;
+	e->rep.rule_counts[rule]++;
 	if (pending_count < NM_PENDING) {
 		struct nm_pending_event *p = &pending[pending_count++];
 		p->rule = rule;
@@ -195,7 +195,7 @@ static struct nm_context *context_find(struct nm_engine *e, enum nm_rule rule, u
 				       int n, bool *fresh)
 {
 	for (unsigned i = 0; i < NM_CONTEXTS; i++) {
-		struct nm_context *c = &e->contexts[(h + i) % NM_CONTEXTS];
+		struct nm_context *c = &e->rep.contexts[(h + i) % NM_CONTEXTS];
 		if (!c->used) {
 			*fresh = true;
 			return c;
@@ -206,7 +206,7 @@ static struct nm_context *context_find(struct nm_engine *e, enum nm_rule rule, u
 		}
 	}
 	*fresh = false;
-	return NULL; /* table full: counted in e->violations only */
+	return NULL; /* table full: counted in e->rep.violations only */
 }
 
 static const char *given_label(const struct nm_pending_event *p)
@@ -231,12 +231,12 @@ static void write_modules(struct nm_engine *e, const struct nm_frame *frames, in
 		if (!frames[i].module[0])
 			continue;
 		bool known = false;
-		for (unsigned k = 0; k < e->nlogged_modules && !known; k++)
-			known = e->logged_modules[k] == frames[i].base;
-		if (known || e->nlogged_modules == NM_LOGGED_MODULES)
+		for (unsigned k = 0; k < e->rep.nlogged_modules && !known; k++)
+			known = e->rep.logged_modules[k] == frames[i].base;
+		if (known || e->rep.nlogged_modules == NM_LOGGED_MODULES)
 			continue;
-		e->logged_modules[e->nlogged_modules++] = frames[i].base;
-		if (!e->log_file[0] || !rec_begin(e, &b))
+		e->rep.logged_modules[e->rep.nlogged_modules++] = frames[i].base;
+		if (!e->rep.log_file[0] || !rec_begin(e, &b))
 			continue;
 		put(&b, "{\"type\":\"module\",\"pid\":");
 		put_dec(&b, nm_os_getpid());
@@ -304,7 +304,7 @@ static void write_violation(struct nm_engine *e, const struct nm_context *c, con
 			    const struct nm_frame *frames, int n)
 {
 	struct nm_buf b;
-	if (!e->log_file[0] || !rec_begin(e, &b))
+	if (!e->rep.log_file[0] || !rec_begin(e, &b))
 		return;
 	put(&b, "{\"type\":\"violation\",\"context\":");
 	put_dec(&b, (long)c->id);
@@ -384,7 +384,7 @@ static void write_stderr(struct nm_engine *e, const struct nm_pending_event *p, 
 		put_frame(&b, &frames[i]);
 		put(&b, "\n");
 	}
-	rec_write(e, &e->report, &b);
+	rec_write(e, &e->rep.report, &b);
 }
 
 static void write_gen_suppression(struct nm_engine *e, const struct nm_pending_event *p, const struct nm_frame *frames,
@@ -411,13 +411,13 @@ static void write_gen_suppression(struct nm_engine *e, const struct nm_pending_e
 		put(&b, "\n");
 	}
 	put(&b, "}\n");
-	rec_write(e, &e->report, &b);
+	rec_write(e, &e->rep.report, &b);
 }
 
 static void write_count(struct nm_engine *e, const struct nm_context *c)
 {
 	struct nm_buf b;
-	if (!e->log_file[0] || !rec_begin(e, &b))
+	if (!e->rep.log_file[0] || !rec_begin(e, &b))
 		return;
 	put(&b, "{\"type\":\"count\",\"pid\":");
 	put_dec(&b, nm_os_getpid());
@@ -464,18 +464,18 @@ static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 	bool fresh;
 
 	/* the common case, a context seen before: count it, nothing else */
-	pthread_mutex_lock(&e->report_lock);
+	pthread_mutex_lock(&e->rep.report_lock);
 	struct nm_context *c = context_find(e, p->rule, h, pcs, key, &fresh);
 	if (c && !fresh) {
 		c->count++;
 		if (c->suppressed)
-			e->suppressed++;
+			e->rep.suppressed++;
 		if ((c->count & (c->count - 1)) == 0)
 			write_count(e, c);
-		pthread_mutex_unlock(&e->report_lock);
+		pthread_mutex_unlock(&e->rep.report_lock);
 		return;
 	}
-	pthread_mutex_unlock(&e->report_lock);
+	pthread_mutex_unlock(&e->rep.report_lock);
 	if (!c)
 		return;
 
@@ -485,9 +485,9 @@ static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 	size_t frames_len = sizeof(struct nm_frame) * NM_FRAMES;
 	struct nm_frame *frames = nm_os_table_alloc(frames_len);
 	if (!frames) {
-		pthread_mutex_lock(&e->report_lock);
+		pthread_mutex_lock(&e->rep.report_lock);
 		c->count++; /* counted, though it cannot be written out in full */
-		pthread_mutex_unlock(&e->report_lock);
+		pthread_mutex_unlock(&e->rep.report_lock);
 		return;
 	}
 	record_context(e, p, pcs, n, key, h, frames);
@@ -503,12 +503,12 @@ static void record_context(struct nm_engine *e, const struct nm_pending_event *p
 	bool fresh;
 	for (int i = 0; i < n; i++)
 		nm_frame_resolve(&frames[i], (uintptr_t)pcs[i]);
-	pthread_mutex_lock(&e->report_lock);
+	pthread_mutex_lock(&e->rep.report_lock);
 	c = context_find(e, p->rule, h, pcs, key, &fresh);
 	if (!c || !fresh) { /* another thread recorded it meanwhile */
 		if (c)
 			c->count++;
-		pthread_mutex_unlock(&e->report_lock);
+		pthread_mutex_unlock(&e->rep.report_lock);
 		return;
 	}
 	for (int i = 0; i < n; i++)
@@ -519,7 +519,7 @@ static void record_context(struct nm_engine *e, const struct nm_pending_event *p
 	c->npcs = (uint8_t)key;
 	memcpy(c->pcs, pcs, sizeof(void *) * (size_t)key);
 	c->count = 1;
-	c->id = (uint32_t)++e->contexts_used;
+	c->id = (uint32_t)++e->rep.contexts_used;
 	const char *sup = nm_suppression_match(nm_rules[p->rule].id, frames, n);
 	c->suppressed = sup != NULL;
 	if (sup) {
@@ -528,7 +528,7 @@ static void record_context(struct nm_engine *e, const struct nm_pending_event *p
 			l = sizeof(c->suppression) - 1;
 		memcpy(c->suppression, sup, l);
 		c->suppression[l] = 0;
-		e->suppressed++;
+		e->rep.suppressed++;
 	}
 	struct nm_buf top = { .p = c->top, .cap = sizeof(c->top) };
 	if (n)
@@ -540,7 +540,7 @@ static void record_context(struct nm_engine *e, const struct nm_pending_event *p
 		if (e->cfg.gen_suppressions)
 			write_gen_suppression(e, p, frames, n);
 	}
-	pthread_mutex_unlock(&e->report_lock);
+	pthread_mutex_unlock(&e->rep.report_lock);
 }
 
 void nm_report_flush(struct nm_engine *e)
@@ -554,12 +554,12 @@ void nm_report_flush(struct nm_engine *e)
 void nm_report_start(struct nm_engine *e, const char *program)
 {
 	struct nm_buf b;
-	if (!e->log_file[0])
+	if (!e->rep.log_file[0])
 		return;
-	pthread_mutex_lock(&e->report_lock);
+	pthread_mutex_lock(&e->rep.report_lock);
 	if (!rec_begin(e, &b)) {
 		log_failure(e, ENOMEM);
-		pthread_mutex_unlock(&e->report_lock);
+		pthread_mutex_unlock(&e->rep.report_lock);
 		return;
 	}
 	put(&b, "{\"type\":\"start\",\"schema\":1,\"tool\":\"nommu\",\"run\":");
@@ -586,30 +586,30 @@ void nm_report_start(struct nm_engine *e, const char *program)
 		put(&b, ",\"truncated\":true");
 	put(&b, "}");
 	log_record(e, &b);
-	pthread_mutex_unlock(&e->report_lock);
+	pthread_mutex_unlock(&e->rep.report_lock);
 }
 
 /* The stderr lines of the exit summary, one write each. */
 static void summary_stderr(struct nm_engine *e)
 {
 	struct nm_buf b;
-	unsigned long shown = e->violations - e->suppressed;
-	if (!e->violations || !rec_begin(e, &b))
+	unsigned long shown = e->rep.violations - e->rep.suppressed;
+	if (!e->rep.violations || !rec_begin(e, &b))
 		return;
 	put(&b, "nommu: ");
 	put_dec(&b, (long)shown);
 	put(&b, shown == 1 ? " violation from " : " violations from ");
-	put_dec(&b, (long)e->contexts_used);
-	put(&b, e->contexts_used == 1 ? " context" : " contexts");
-	if (e->suppressed) {
+	put_dec(&b, (long)e->rep.contexts_used);
+	put(&b, e->rep.contexts_used == 1 ? " context" : " contexts");
+	if (e->rep.suppressed) {
 		put(&b, " (");
-		put_dec(&b, (long)e->suppressed);
+		put_dec(&b, (long)e->rep.suppressed);
 		put(&b, " suppressed)");
 	}
 	put(&b, "\n");
-	rec_write(e, &e->report, &b);
+	rec_write(e, &e->rep.report, &b);
 	for (unsigned i = 0; i < NM_CONTEXTS; i++) {
-		struct nm_context *c = &e->contexts[i];
+		struct nm_context *c = &e->rep.contexts[i];
 		if (!c->used || c->suppressed || !rec_begin(e, &b))
 			continue;
 		put(&b, "nommu:   ");
@@ -619,7 +619,7 @@ static void summary_stderr(struct nm_engine *e)
 		put(&b, " in ");
 		put(&b, c->top);
 		put(&b, "\n");
-		rec_write(e, &e->report, &b);
+		rec_write(e, &e->rep.report, &b);
 	}
 }
 
@@ -627,25 +627,25 @@ static void summary_stderr(struct nm_engine *e)
 static void summary_record(struct nm_engine *e, const struct nm_heap_usage *heap)
 {
 	struct nm_buf j;
-	if (!e->log_file[0])
+	if (!e->rep.log_file[0])
 		return;
 	if (!rec_begin(e, &j)) {
-		if (!e->log_failed)
+		if (!e->rep.log_failed)
 			log_failure(e, ENOMEM);
 		return;
 	}
 	put(&j, "{\"type\":\"summary\",\"pid\":");
 	put_dec(&j, nm_os_getpid());
 	put(&j, ",\"violations\":");
-	put_dec(&j, (long)e->violations);
+	put_dec(&j, (long)e->rep.violations);
 	put(&j, ",\"contexts\":");
-	put_dec(&j, (long)e->contexts_used);
+	put_dec(&j, (long)e->rep.contexts_used);
 	put(&j, ",\"suppressed\":");
-	put_dec(&j, (long)e->suppressed);
+	put_dec(&j, (long)e->rep.suppressed);
 	put(&j, ",\"counts\":[");
 	bool first = true;
 	for (unsigned i = 0; i < NM_CONTEXTS; i++) {
-		struct nm_context *c = &e->contexts[i];
+		struct nm_context *c = &e->rep.contexts[i];
 		if (!c->used)
 			continue;
 		put(&j, first ? "{\"context\":" : ",{\"context\":");
@@ -681,8 +681,8 @@ static void summary_record(struct nm_engine *e, const struct nm_heap_usage *heap
 
 void nm_engine_summary(struct nm_engine *e, const struct nm_heap_usage *heap)
 {
-	pthread_mutex_lock(&e->report_lock);
+	pthread_mutex_lock(&e->rep.report_lock);
 	summary_stderr(e);
 	summary_record(e, heap);
-	pthread_mutex_unlock(&e->report_lock);
+	pthread_mutex_unlock(&e->rep.report_lock);
 }
