@@ -15,6 +15,7 @@
 #include "nm_suppress.h"
 #include "heap.h"
 #include "nm_os.h"
+#include "nm_text.h"
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <dlfcn.h>
@@ -272,15 +273,8 @@ __attribute__((constructor(101))) static void preload_init(void)
 /* "name value KiB" pieces of the exit block, without stdio */
 static char *put_kib(char *o, const char *name, size_t bytes)
 {
-	char digits[24];
-	int n = 0;
-	size_t v = (bytes + 1023) / 1024;
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
 	o = stpcpy(o, name);
-	while (n)
-		*o++ = digits[--n];
+	o += nm_utoa(o, (bytes + 1023) / 1024);
 	return stpcpy(o, " KiB");
 }
 

@@ -14,6 +14,7 @@
  */
 #include "nm_core.h"
 #include "nm_os.h"
+#include "nm_text.h"
 #include <string.h>
 
 #ifdef NM_DEBUG
@@ -29,14 +30,8 @@ static void broken(const char *what, unsigned long a, unsigned long b)
 		line[n++] = *p;
 	unsigned long v[2] = { a, b };
 	for (int k = 0; k < 2; k++) {
-		char d[24];
-		int i = 0;
 		line[n++] = ' ';
-		do
-			d[i++] = (char)('0' + v[k] % 10);
-		while ((v[k] /= 10));
-		while (i)
-			line[n++] = d[--i];
+		n += nm_utoa(line + n, v[k]);
 	}
 	line[n++] = '\n';
 	nm_os_write(2, line, n);

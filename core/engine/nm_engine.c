@@ -3,6 +3,7 @@
  */
 #include "nm_core.h"
 #include "nm_os.h"
+#include "nm_text.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -112,21 +113,17 @@ static int expand_log_path(char *out, size_t cap, const char *pattern, const cha
 {
 	const char *name = strrchr(program, '/');
 	name = name ? name + 1 : program;
-	char pid[24];
-	int np = 0;
-	long v = nm_os_getpid();
-	do
-		pid[np++] = (char)('0' + v % 10);
-	while ((v /= 10));
+	char pid[20];
+	size_t np = nm_utoa(pid, (unsigned long)nm_os_getpid());
 	size_t k = 0;
 	for (const char *p = pattern; *p; p++) {
 		const char *piece = p, *q;
 		size_t n = 1;
 		if (p[0] == '%' && p[1] == 'p') {
-			if (k + (size_t)np >= cap)
+			if (k + np >= cap)
 				return -ENAMETOOLONG;
-			for (int i = np; i;)
-				out[k++] = pid[--i];
+			memcpy(out + k, pid, np);
+			k += np;
 			p++;
 			continue;
 		} else if (p[0] == '%' && p[1] == 'n') {

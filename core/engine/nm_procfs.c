@@ -9,6 +9,7 @@
  * named anonymous map.
  */
 #include "nm_core.h"
+#include "nm_text.h"
 #include "nm_os.h"
 #include <string.h>
 #include <sys/mman.h>
@@ -19,14 +20,7 @@ uint32_t nm_path_remember(struct nm_engine *e, int fd)
 {
 	char link[64] = "/proc/self/fd/";
 	size_t n = strlen(link);
-	unsigned v = (unsigned)fd;
-	char digits[12];
-	int k = 0;
-	do
-		digits[k++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (k)
-		link[n++] = digits[--k];
+	n += nm_utoa(link + n, (unsigned)fd);
 	link[n] = 0;
 	uint32_t slot = e->path_next++ % NM_PATHS;
 	long len = nm_os_ret(syscall(SYS_readlinkat, AT_FDCWD, link, e->paths[slot], NM_PATH_MAX - 1));
@@ -64,13 +58,8 @@ static void put_hex(struct out *o, unsigned long v, int width)
 
 static void put_dec(struct out *o, unsigned long v)
 {
-	char t[24];
-	int i = 0;
-	do
-		t[i++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (i)
-		put(o, &t[--i], 1);
+	char t[20];
+	put(o, t, nm_utoa(t, v));
 }
 
 /* "start-end perms offset maj:min inode " then the name padded to a column */

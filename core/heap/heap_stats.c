@@ -7,6 +7,7 @@
  * page-source layer (heap_api.c), which sees every map and unmap.
  */
 #include "heap.h"
+#include "nm_text.h"
 
 #include <string.h>
 
@@ -104,16 +105,12 @@ static void put_str(struct out *o, const char *s)
 }
 static void put_num(struct out *o, size_t v, unsigned width)
 {
-    char tmp[24];
-    unsigned i = sizeof tmp;
-    tmp[--i] = 0;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (sizeof tmp - 1 - i < width)
-        tmp[--i] = ' ';
-    put_str(o, tmp + i);
+    char digits[21];
+    size_t n = nm_utoa(digits, v);
+    digits[n] = 0;
+    for (; n < width; n++)
+        put_str(o, " ");
+    put_str(o, digits);
 }
 static void put_line(struct out *o, const char *label, size_t v)
 {

@@ -4,6 +4,7 @@
  */
 #include "nm_core.h"
 #include "nm_format.h"
+#include "nm_text.h"
 #include "nm_os.h"
 #include <errno.h>
 #include <string.h>
@@ -100,17 +101,11 @@ bool field_end(struct nm_buf *b)
 
 void put_dec(struct nm_buf *b, long v)
 {
-	char t[24];
-	int i = 0;
-	unsigned long u = v < 0 ? (unsigned long)-v : (unsigned long)v;
-	do
-		t[i++] = (char)('0' + u % 10);
-	while ((u /= 10));
+	char o[22];
+	size_t i = 0;
 	if (v < 0)
-		t[i++] = '-';
-	char o[25];
-	for (int k = 0; k < i; k++)
-		o[k] = t[i - 1 - k];
+		o[i++] = '-';
+	i += nm_utoa(o + i, v < 0 ? -(unsigned long)v : (unsigned long)v);
 	o[i] = 0;
 	put(b, o);
 }
