@@ -78,15 +78,19 @@ static size_t parse_size(const char *s, size_t len)
 	return v;
 }
 
-static int parse_uint(const char *s, size_t len, unsigned *out)
+/* a decimal number of any length up to max (leading zeros are fine); -1 otherwise */
+static int parse_uint(const char *s, size_t len, unsigned max, unsigned *out)
 {
 	unsigned v = 0;
-	if (!len || len > 6)
+	if (!len)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d > max || v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;
@@ -196,12 +200,16 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 		size_t ps = parse_size(v, vlen);
 		if (!ps || (ps & (ps - 1)))
 			goto bad_value;
+		if (ps > NM_PAGE_SIZE_MAX) {
+			set_err(err, errlen, "bad value in '", copy, "': page-size is at most 1M");
+			return -1;
+		}
 		c->page_size = ps;
 	} else if (eq(item, klen, "max-order")) {
-		if (parse_uint(v, vlen, &c->max_order) < 0 || c->max_order > 20)
+		if (parse_uint(v, vlen, 20, &c->max_order) < 0)
 			goto bad_value;
 	} else if (eq(item, klen, "trim")) {
-		if (parse_uint(v, vlen, &c->trim) < 0)
+		if (parse_uint(v, vlen, UINT32_MAX, &c->trim) < 0)
 			goto bad_value;
 	} else if (eq(item, klen, "uninit")) {
 		if (parse_bool(v, vlen, &c->uninit) < 0)
@@ -301,6 +309,20 @@ int nm_config_parse(struct nm_config *c, const char *opts, char *err, size_t err
 	return 0;
 }
 
+/* v in decimal, into buf (at least 21 bytes); returns buf */
+static char *decimal(char *buf, uint64_t v)
+{
+	char rev[20];
+	int k = 0;
+	do
+		rev[k++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (int i = 0; i < k; i++)
+		buf[i] = rev[k - 1 - i];
+	buf[k] = 0;
+	return buf;
+}
+
 int nm_config_finish(struct nm_config *c, char *err, size_t errlen)
 {
 	long host_page = sysconf(_SC_PAGESIZE);
@@ -310,6 +332,18 @@ int nm_config_finish(struct nm_config *c, char *err, size_t errlen)
 	}
 	if (c->ram_size < c->page_size * 16) {
 		set_err(err, errlen, "mem is too small (at least 16 pages)", "", "");
+		return -1;
+	}
+	if (c->ram_size / c->page_size > NM_RAM_MAX_PAGES) {
+		/* "mem is too large: at most 2147483648 device pages (8 TiB with 4 KiB pages)" */
+		char pages[24], kib[24], tib[24], tail[64];
+		decimal(pages, NM_RAM_MAX_PAGES);
+		decimal(kib, c->page_size >> 10);
+		decimal(tib, (uint64_t)(NM_RAM_MAX_PAGES * c->page_size) >> 40);
+		set_err(tail, sizeof(tail), tib, " TiB with ", kib);
+		set_err(err, errlen, "mem is too large: at most ", pages, " device pages (");
+		size_t used = strlen(err);
+		set_err(err + used, errlen - used, tail, " KiB pages)", "");
 		return -1;
 	}
 	for (int r = 0; r < NM_RULE_COUNT; r++) {

@@ -49,6 +49,12 @@ enum nm_contig {
 #define NM_OPT_PATH_MAX 256
 #define NM_SKIP_MAX 8
 
+/* The engine numbers device pages in 32 bits (UINT32_MAX means "none"), and sums a
+ * page number and a page count: at most 2^31 pages keeps every such sum in range. */
+#define NM_RAM_MAX_PAGES ((size_t)1 << 31)
+/* The largest device page size (Linux's largest is 256 KiB, on hexagon). */
+#define NM_PAGE_SIZE_MAX ((size_t)1 << 20)
+
 struct nm_config {
 	enum nm_mode mode;
 	uint8_t action[NM_RULE_COUNT];     /* enum nm_action, after nm_config_finish */

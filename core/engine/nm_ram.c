@@ -17,6 +17,7 @@
  */
 #include "nm_core.h"
 #include "nm_os.h"
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -287,6 +288,9 @@ int nm_ram_init(struct nm_ram *r, size_t size, size_t page_size, unsigned max_or
 	r->page_size = page_size;
 	while (((size_t)1 << r->page_shift) < page_size)
 		r->page_shift++;
+	/* nm_config_finish refuses such a size: never let the page count wrap */
+	if ((size >> r->page_shift) > NM_RAM_MAX_PAGES)
+		return -EFBIG;
 	r->npages = (uint32_t)(size >> r->page_shift);
 	/* a block can't be larger than the RAM itself */
 	unsigned fit = 0;
