@@ -1,7 +1,6 @@
 # The report writer's robustness tests (records of any length, small thread stacks, log
 # write errors, symbolic links at the log path, the device maps view under threads).
-# Included once (from tests/integration/CMakeLists.txt, and from tests/robustness/ when
-# that folder has a CMakeLists.txt of its own); every case exits 77 when it cannot run here.
+# Included by tests/robustness/CMakeLists.txt; every case exits 77 when it cannot run here.
 include_guard(GLOBAL)
 
 set(_writer_dir ${CMAKE_SOURCE_DIR}/tests/robustness)
