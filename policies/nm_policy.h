@@ -70,7 +70,7 @@ struct nm_config {
 	int fork_errno;                    /* what fork() fails with (the libc's stub: ENOSYS) */
 	bool proc_maps;                    /* /proc/self/maps shows the device's view */
 	bool xip;                          /* R/O private file maps come back unaligned (XIP) */
-	char heap[NM_HEAP_NAME_MAX];       /* malloc model (issue: malloc from device RAM) */
+	char heap[NM_HEAP_NAME_MAX];       /* malloc model: fast, simple, uclibc or host */
 
 	/* reporting */
 	char log_path[NM_OPT_PATH_MAX];    /* JSON Lines log, %p pid, %n program name */

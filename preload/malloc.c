@@ -1,4 +1,4 @@
-/* preload/malloc.c - the malloc API the preload exports (issue 3).
+/* preload/malloc.c - the malloc API the preload exports.
  *
  * Replaces glibc's malloc family with the heap of core/heap_*.c, whose pages
  * come from the engine (device RAM).  Everything glibc's manual lists for

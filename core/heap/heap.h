@@ -1,4 +1,4 @@
-/* core/heap.h - malloc from the device's RAM (issue 3).
+/* core/heap/heap.h - malloc from the device's RAM.
  *
  * All types of the heap live in this one header; the code is split by concern:
  *   heap_class.c    size classes and span geometry

@@ -1,4 +1,4 @@
-# tests/integration/heap.cmake - the heap through the preload (issue 3), included by
+# tests/integration/heap.cmake - the heap through the preload, included by
 # tests/integration/CMakeLists.txt.  Each program runs natively, then under nommu-run
 # with each heap model.
 find_package(Threads REQUIRED)

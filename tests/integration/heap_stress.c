@@ -1,4 +1,4 @@
-/* tests/integration/heap_stress.c - threaded malloc stress test (issue 3).
+/* tests/integration/heap_stress.c - threaded malloc stress test.
  *
  * Usage: heap_stress [threads=4] [ops per thread=1000000]
  * Run natively or under the preload (nommu-run / LD_PRELOAD); exits 0 when

@@ -4,7 +4,7 @@
 # (violation reports go there); it is printed when a comparison fails.
 #
 # Cases (all when none given): ls python3 sqlite3 gzip-bytes gzip-pipeline gzip-sh git
-#   and the malloc-heavy ones of issue 3: python3-alloc (a script that allocates heavily),
+#   and the malloc-heavy ones: python3-alloc (a script that allocates heavily),
 #   sqlite3-100k (builds, indexes and queries a 100k-row table in a file), git-repo (status,
 #   log -p, a commit on a small repository), gcc-compile (cc1 and as under nommu; the object
 #   file's bytes are compared)
