@@ -373,6 +373,42 @@ START_TEST(ftruncate_shrink_mapped)
 }
 END_TEST
 
+/* The heap's events, as the engine reports them (heap_glue.h): the request and the RAM
+ * figures that tell exhaustion from fragmentation; the device answer is ENOMEM. */
+START_TEST(malloc_no_memory)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	struct nm_engine *e = engine_with("mem=1M", p[1]);
+	nm_heap_violation(e, NM_HEAP_NO_MEMORY, NULL, 3 << 20, &here);
+	ck_assert_uint_eq(count(e, NM_RULE_MALLOC_NO_MEMORY), 1);
+	close(p[1]);
+	char buf[4096] = { 0 };
+	ck_assert_int_gt(read(p[0], buf, sizeof(buf) - 1), 0);
+	ck_assert_msg(strstr(buf, "nommu: malloc-no-memory: ") && strstr(buf, "= ENOMEM on the device"), "%s", buf);
+	close(p[0]);
+	nm_engine_destroy(e);
+}
+END_TEST
+
+/* A bad free is noted (the memory is the same in every mode: the heap ignores it). */
+START_TEST(free_invalid)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	struct nm_engine *e = engine_with("mode=report", p[1]);
+	nm_heap_violation(e, NM_HEAP_DOUBLE_FREE, (void *)0x1000, 0, &here);
+	nm_heap_violation(e, NM_HEAP_INVALID_FREE, (void *)0x2000, 0, &here);
+	ck_assert_uint_eq(count(e, NM_RULE_FREE_INVALID), 2);
+	close(p[1]);
+	char buf[8192] = { 0 };
+	ck_assert_int_gt(read(p[0], buf, sizeof(buf) - 1), 0);
+	ck_assert_msg(strstr(buf, "nommu: free-invalid: free(4096): double free = heap corruption on the device [noted]"), "%s", buf);
+	close(p[0]);
+	nm_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(report_line_names_rule_call_and_fix)
 {
 	int p[2];
@@ -419,6 +455,8 @@ int main(void)
 	tcase_add_test(tc, mremap_fixed);
 	tcase_add_test(tc, mremap_range);
 	tcase_add_test(tc, ftruncate_shrink_mapped);
+	tcase_add_test(tc, malloc_no_memory);
+	tcase_add_test(tc, free_invalid);
 	tcase_add_test(tc, report_line_names_rule_call_and_fix);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
