@@ -5,7 +5,7 @@
 #
 # Cases (all but first-use-build when none given):
 #   strict-true bad-option unknown-program static exit-status script env help first-use-build
-#   quiet-main-pid path log-paths log-twice helpers-unchecked log-damaged
+#   quiet-main-pid path log-paths log-twice helpers-unchecked log-damaged build-without-check
 # Exit: 0 all passed, 1 a case failed, 77 every case was skipped.
 # shellcheck disable=SC2317,SC2016,SC2209 # case functions are called by name; literal $1/od
 set -u
@@ -440,6 +440,36 @@ case_log_damaged() {
 	unset D
 }
 
+# The launcher's build needs no test package (issue 18): configured without
+# BUILD_TESTING, a machine without Check (pkg-config cannot find check.pc) configures;
+# with -DBUILD_TESTING=ON (tests/run) a missing Check is still an error.
+case_build_without_check() {
+	command -v cmake >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 || return 77
+	local pc=$tmp/pc f
+	mkdir -p "$pc"
+	# every .pc file pkg-config knows, but check.pc
+	for f in $(pkg-config --variable pc_path pkg-config | tr ':' ' '); do
+		[[ -d $f ]] && find "$f" -maxdepth 1 -name '*.pc' ! -name check.pc -exec ln -sf {} "$pc/" \;
+	done
+	if PKG_CONFIG_LIBDIR=$pc pkg-config --exists check; then
+		bad "could not hide check.pc from pkg-config"
+		return 0
+	fi
+	PKG_CONFIG_LIBDIR=$pc cmake -S "$repo" -B "$tmp/nc-off" >"$tmp/nc1.out" 2>"$tmp/nc1.err" </dev/null
+	st=$?
+	expect_status 0 "cmake with no Check, tests not asked for" nc1
+	PKG_CONFIG_LIBDIR=$pc cmake -S "$repo" -B "$tmp/nc-on" -DBUILD_TESTING=ON >"$tmp/nc2.out" 2>"$tmp/nc2.err" </dev/null
+	st=$?
+	if ((st != 0)); then echo "  ok: cmake -DBUILD_TESTING=ON with no Check fails (exit $st)"; else bad "cmake -DBUILD_TESTING=ON succeeded without Check" "$tmp/nc2.out"; fi
+	expect_grep "check" "$tmp/nc2.err" "the error names check"
+	if grep -q '^build:' "$repo/packages.txt" && grep -q '^test:' "$repo/packages.txt"; then
+		echo "  ok: packages.txt has build: and test: sections"
+	else
+		bad "packages.txt lacks a build: or test: section" "$repo/packages.txt"
+	fi
+	return 0
+}
+
 # The README's first command on a fresh clone: nommu-run builds libnommu.so itself.
 case_first_use_build() {
 	local b=$tmp/fresh-build
@@ -459,7 +489,7 @@ case_first_use_build() {
 }
 
 (($#)) || set -- strict-true bad-option unknown-program static foreign exit-status script env help heap no-stray-child \
-	quiet-main-pid path log-paths log-twice helpers-unchecked log-damaged
+	quiet-main-pid path log-paths log-twice helpers-unchecked log-damaged build-without-check
 for c in "$@"; do
 	fn=case_${c//-/_}
 	if ! declare -F "$fn" >/dev/null; then
