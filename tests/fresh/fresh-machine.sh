@@ -135,7 +135,9 @@ st=$?
 if ((st != 0)); then ok "as a user, '$first' exits $st"; else fail "as a user, '$first' exited 0 on a bare root"; fi
 want=$(awk '/^build:/ { on = 1; next } /^[a-z]+:/ { on = 0 } on { sub(/#.*/, ""); for (i = 1; i <= NF; i++) printf "%s%s", n++ ? " " : "", $i }' \
 	"$repo/packages.txt")
-if grep -qF "run as root: apt-get update && apt-get install -y $want" "$work/user.err"; then
+if [[ -z $want ]]; then
+	fail "no build: packages in $repo/packages.txt"
+elif grep -qF "run as root: apt-get update && apt-get install -y $want" "$work/user.err"; then
 	ok "as a user, it prints the apt-get command for the build packages ($want)"
 else
 	fail "as a user, no 'apt-get update && apt-get install -y $want' on stderr"
