@@ -182,7 +182,7 @@ if ((full)); then
 	t1=$EPOCHREALTIME
 	tests_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')
 	if ((st == 0)); then
-		ok "as root, '$second' passes (${tests_secs}s after the first command)"
+		ok "as root, '$second' passes (${tests_secs}s after the first command): $(grep -m 1 'tests passed' "$work/tests.out"), $(grep -c 'Skipped' "$work/tests.out") skipped"
 	else
 		fail "as root, '$second' exited $st"
 		tail -n 60 "$work/tests.out"
