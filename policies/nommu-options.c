@@ -5,6 +5,8 @@
  * half-started run (and so the launcher itself starts no other tool).
  *
  *   nommu-options --check "mode=report:mem=32M"   exit 0, or a message and exit 2
+ *   nommu-options --get KEY OPTIONS               the value of KEY the preload would use
+ *       (later items win; empty line if unset; skip: one line per program glob)
  *   nommu-options --elf PROGRAM                   prints one line, exit 0:
  *       dynamic | static | not-elf | foreign CLASS MACHINE OWN_CLASS OWN_MACHINE
  *   nommu-options --list-rules
@@ -17,13 +19,76 @@
 #include <string.h>
 #include <unistd.h>
 
+static int parse(const char *opts, struct nm_config *c)
+{
+	char err[256];
+	nm_config_defaults(c);
+	if (nm_config_parse(c, opts, err, sizeof(err)) < 0 || nm_config_finish(c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nommu: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
 static int check(const char *opts)
 {
 	struct nm_config c;
-	char err[256];
-	nm_config_defaults(&c);
-	if (nm_config_parse(&c, opts, err, sizeof(err)) < 0 || nm_config_finish(&c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nommu: %s\n", err);
+	return parse(opts, &c);
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+/*
+ * The effective value of one option, from the parser the preload runs: the launcher
+ * asks here instead of reading NOMMU_OPTIONS itself, so "which log= wins" has one answer.
+ */
+static int get(const char *key, const char *opts)
+{
+	struct nm_config c;
+	if (parse(opts, &c))
+		return 2;
+	if (!strcmp(key, "log"))
+		printf("%s\n", c.log_path);
+	else if (!strcmp(key, "suppressions"))
+		printf("%s\n", c.suppressions);
+	else if (!strcmp(key, "skip"))
+		for (unsigned i = 0; i < c.nskip; i++)
+			printf("%s\n", c.skip[i]);
+	else if (!strcmp(key, "mode"))
+		printf("%s\n", c.mode == NM_MODE_STRICT ? "strict" : "report");
+	else if (!strcmp(key, "profile"))
+		printf("%s\n", c.profile);
+	else if (!strcmp(key, "heap"))
+		printf("%s\n", c.heap);
+	else if (!strcmp(key, "mem"))
+		printf("%zu\n", c.ram_size);
+	else if (!strcmp(key, "page-size"))
+		printf("%zu\n", c.page_size);
+	else if (!strcmp(key, "max-order"))
+		printf("%u\n", c.max_order);
+	else if (!strcmp(key, "trim"))
+		printf("%u\n", c.trim);
+	else if (!strcmp(key, "main-pid"))
+		printf("%ld\n", c.main_pid);
+	else if (!strcmp(key, "quiet"))
+		printf("%s\n", yes_no(c.quiet));
+	else if (!strcmp(key, "log-announce"))
+		printf("%s\n", yes_no(c.log_announce));
+	else if (!strcmp(key, "mem-summary"))
+		printf("%s\n", yes_no(c.mem_summary));
+	else if (!strcmp(key, "gen-suppressions"))
+		printf("%s\n", yes_no(c.gen_suppressions));
+	else if (!strcmp(key, "trace-children"))
+		printf("%s\n", yes_no(c.trace_children));
+	else if (!strcmp(key, "uninit"))
+		printf("%s\n", yes_no(c.uninit));
+	else if (!strcmp(key, "xip"))
+		printf("%s\n", yes_no(c.xip));
+	else {
+		fprintf(stderr, "nommu-options: --get: unknown key '%s'\n", key);
 		return 2;
 	}
 	return 0;
@@ -106,6 +171,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--check") == 0)
 		return check(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "--get") == 0)
+		return get(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "--elf") == 0)
 		return elf_verdict(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "--list-rules") == 0) {
@@ -116,6 +183,6 @@ int main(int argc, char **argv)
 		list_profiles();
 		return 0;
 	}
-	fprintf(stderr, "usage: nommu-options --check OPTIONS | --elf PROGRAM | --list-rules | --list-profiles\n");
+	fprintf(stderr, "usage: nommu-options --check OPTIONS | --get KEY OPTIONS | --elf PROGRAM | --list-rules | --list-profiles\n");
 	return 2;
 }

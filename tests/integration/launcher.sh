@@ -5,6 +5,7 @@
 #
 # Cases (all but first-use-build when none given):
 #   strict-true bad-option unknown-program static exit-status script env help first-use-build
+#   quiet-main-pid path log-paths log-twice helpers-unchecked log-damaged build-without-check
 # Exit: 0 all passed, 1 a case failed, 77 every case was skipped.
 # shellcheck disable=SC2317,SC2016,SC2209 # case functions are called by name; literal $1/od
 set -u
@@ -171,16 +172,98 @@ case_script() {
 case_env() {
 	local lib
 	lib=$(cd -- "${NOMMU_BUILD_DIR:-$repo/build}" && pwd -P)/libnommu.so
-	NOMMU_OPTIONS=mem=32M nr v1 --mode=report --rule=mmap-fixed=off -- /usr/bin/env
+	NOMMU_OPTIONS=mem=32M nr v1 --mode=report --rule=mmap-fixed=off -- /bin/sh -c 'echo "pid=$$"; exec /usr/bin/env'
 	expect_status 0 "env under nommu-run" v1
-	expect_grep "^NOMMU_OPTIONS=mem=32M:mode=report:rule=mmap-fixed=off$" "$tmp/v1.out" \
-		"NOMMU_OPTIONS keeps the environment's items and appends the flags"
+	local pid
+	pid=$(sed -n 's/^pid=//p' "$tmp/v1.out")
+	expect_grep "^NOMMU_OPTIONS=mem=32M:mode=report:rule=mmap-fixed=off:main-pid=$pid$" "$tmp/v1.out" \
+		"NOMMU_OPTIONS keeps the environment's items, appends the flags, then main-pid=<the program's pid>"
 	expect_grep "^LD_PRELOAD=$lib$" "$tmp/v1.out" "LD_PRELOAD is the absolute path of libnommu.so"
 	LD_PRELOAD=libpthread.so.0 nr v2 --mode=report -- /usr/bin/env
 	expect_status 0 "env under nommu-run with an LD_PRELOAD of its own" v2
 	expect_grep "^LD_PRELOAD=$lib:libpthread.so.0$" "$tmp/v2.out" "an existing LD_PRELOAD is kept after libnommu.so"
 	nr v3 --mode report --mem 32M -- /usr/bin/env
-	expect_grep "^NOMMU_OPTIONS=mode=report:mem=32M$" "$tmp/v3.out" "flags also take their value as the next argument"
+	expect_grep "^NOMMU_OPTIONS=mode=report:mem=32M:main-pid=[0-9]*$" "$tmp/v3.out" "flags also take their value as the next argument"
+}
+
+# -q/--quiet is quiet=yes; main-pid is the process nommu-run started, in both ways of running
+case_quiet_main_pid() {
+	local f pid
+	for f in -q --quiet; do
+		nr q$f "$f" -- /usr/bin/env
+		expect_status 0 "nommu-run $f" "q$f"
+		expect_grep "^NOMMU_OPTIONS=quiet=yes:main-pid=[0-9]*$" "$tmp/q$f.out" "$f adds quiet=yes"
+	done
+	nr mp1 -- /bin/sh -c 'echo "pid=$$ opts=$NOMMU_OPTIONS"'
+	pid=$(sed -n 's/^pid=\([0-9]*\) .*/\1/p' "$tmp/mp1.out")
+	expect_grep "^pid=$pid opts=main-pid=$pid$" "$tmp/mp1.out" "exec: main-pid is the program's pid"
+	nr mp2 --error-exitcode=3 -- /bin/sh -c 'echo "pid=$$ opts=$NOMMU_OPTIONS"'
+	expect_status 0 "--error-exitcode=3, a clean run" mp2
+	pid=$(sed -n 's/^pid=\([0-9]*\) .*/\1/p' "$tmp/mp2.out")
+	expect_grep "^pid=$pid opts=log=.*:main-pid=$pid$" "$tmp/mp2.out" "--error-exitcode: main-pid is the program's pid"
+	nr mp3 --help
+	expect_grep "--quiet" "$tmp/mp3.out" "--help documents --quiet"
+	expect_grep "main-pid" "$tmp/mp3.out" "--help documents main-pid"
+}
+
+# Any PATH or none (issue 9 item 5, issue 13 item 3): nommu-run's own tools come from the
+# system, PROGRAM from the user's PATH, and PROGRAM gets the user's environment exactly.
+case_path() {
+	local b=${NOMMU_BUILD_DIR:-$repo/build} pbin=$tmp/pbin
+	mkdir -p "$pbin" "$tmp/sub"
+	ln -sf /bin/true "$pbin/only-true"
+	ln -sf "$run" "$tmp/nommu-run-link"
+	printf '#!/bin/sh\necho "rel $1"\n' >"$tmp/sub/rel.sh"
+	chmod +x "$tmp/sub/rel.sh"
+
+	env -i NOMMU_BUILD_DIR="$b" "$run" -- /bin/echo hi >"$tmp/p1.out" 2>"$tmp/p1.err"; st=$?
+	expect_status 0 "env -i nommu-run -- /bin/echo hi" p1
+	expect_grep "^hi$" "$tmp/p1.out" "env -i: the program's output"
+	env PATH=/nonexistent NOMMU_BUILD_DIR="$b" "$run" -- /bin/echo hi >"$tmp/p2.out" 2>"$tmp/p2.err"; st=$?
+	expect_status 0 "PATH=/nonexistent nommu-run -- /bin/echo hi" p2
+	expect_grep "^hi$" "$tmp/p2.out" "PATH=/nonexistent: the program's output"
+	env -i PATH="$pbin" NOMMU_BUILD_DIR="$b" "$run" -- only-true >"$tmp/p3.out" 2>"$tmp/p3.err"; st=$?
+	expect_status 0 "PATH with only a symlink to /bin/true: nommu-run -- only-true" p3
+	env -i PATH="$pbin" NOMMU_BUILD_DIR="$b" "$run" -- echo hi >"$tmp/p4.out" 2>"$tmp/p4.err"; st=$?
+	expect_status 127 "PATH with only only-true: nommu-run -- echo (not in the user's PATH)" p4
+	(cd "$tmp" && env -i NOMMU_BUILD_DIR="$b" "$run" -- sub/rel.sh a) >"$tmp/p5.out" 2>"$tmp/p5.err"; st=$?
+	expect_status 0 "a relative program path (sub/rel.sh)" p5
+	expect_grep "^rel a$" "$tmp/p5.out" "sub/rel.sh ran"
+	(cd "$tmp/sub" && env PATH=/nonexistent NOMMU_BUILD_DIR="$b" "$run" -- ./rel.sh b) >"$tmp/p6.out" 2>"$tmp/p6.err"; st=$?
+	expect_status 0 "./rel.sh with PATH=/nonexistent" p6
+	expect_grep "^rel b$" "$tmp/p6.out" "./rel.sh ran"
+	env -i NOMMU_BUILD_DIR="$b" "$tmp/nommu-run-link" -- /bin/echo link >"$tmp/p7.out" 2>"$tmp/p7.err"; st=$?
+	expect_status 0 "env -i, through a symlink to nommu-run" p7
+	expect_grep "^link$" "$tmp/p7.out" "the symlink: the program's output"
+
+	# the environment: exactly the user's, plus LD_PRELOAD and NOMMU_OPTIONS (bash adds SHLVL)
+	env -i FOO='a b' NOMMU_BUILD_DIR="$b" "$run" --mem-summary=no -- /usr/bin/env >"$tmp/p8.out" 2>"$tmp/p8.err"; st=$?
+	expect_status 0 "env -i FOO='a b' nommu-run -- /usr/bin/env" p8
+	grep -v -e '^SHLVL=0$' "$tmp/p8.out" | sed 's/=.*//' | sort >"$tmp/p8.names"
+	printf '%s\n' FOO LD_PRELOAD NOMMU_BUILD_DIR NOMMU_OPTIONS >"$tmp/p8.want"
+	if cmp -s "$tmp/p8.names" "$tmp/p8.want"; then
+		echo "  ok: env -i: the program's environment is the user's plus LD_PRELOAD, NOMMU_OPTIONS"
+	else
+		bad "env -i: the program's environment is not the user's plus nommu's" "$tmp/p8.out"
+	fi
+	expect_grep "^FOO=a b$" "$tmp/p8.out" "env -i: FOO kept as given"
+	env -i PATH="$pbin:/usr/bin" NOMMU_BUILD_DIR="$b" "$run" -- env >"$tmp/p9.out" 2>"$tmp/p9.err"; st=$?
+	expect_status 0 "PATH=$pbin:/usr/bin nommu-run -- env" p9
+	expect_grep "^PATH=$pbin:/usr/bin$" "$tmp/p9.out" "the program gets the user's PATH"
+	env -i PATH="$pbin:/usr/bin" NOMMU_BUILD_DIR="$b" "$run" --error-exitcode=3 -- env >"$tmp/p10.out" 2>"$tmp/p10.err"; st=$?
+	expect_status 0 "the same with --error-exitcode" p10
+	expect_grep "^PATH=$pbin:/usr/bin$" "$tmp/p10.out" "--error-exitcode: the program gets the user's PATH"
+	# the ordinary environment, as the test was given it
+	env | grep -v -e '^_=' -e '^SHLVL=' -e '^LD_PRELOAD=' -e '^NOMMU_OPTIONS=' | sort >"$tmp/p11.want"
+	nr p11 --mem-summary=no -- env
+	grep -v -e '^_=' -e '^SHLVL=' -e '^LD_PRELOAD=' -e '^NOMMU_OPTIONS=' "$tmp/p11.out" | sort >"$tmp/p11.got"
+	if cmp -s "$tmp/p11.got" "$tmp/p11.want"; then
+		echo "  ok: the program's environment is the caller's (but LD_PRELOAD, NOMMU_OPTIONS)"
+	else
+		diff "$tmp/p11.want" "$tmp/p11.got" >"$tmp/p11.diff"
+		bad "the program's environment differs from the caller's" "$tmp/p11.diff"
+	fi
+	if head -n 1 "$run" | grep -q '^#!/bin/bash$'; then echo "  ok: #!/bin/bash"; else bad "nommu-run's interpreter is not an absolute path" "$run"; fi
 }
 
 case_help() {
@@ -204,8 +287,8 @@ case_no_stray_child() {
 		'int main(void) { int st; pid_t p = wait(&st); if (p < 0 && errno == ECHILD) return 0;' \
 		'printf("wait() = %d\n", (int)p); return 1; }' >"$tmp/w.c"
 	cc -o "$tmp/w" "$tmp/w.c" || return 77
-	local i bad=0
-	for i in $(seq 1 20); do
+	local bad=0
+	for _ in $(seq 1 20); do
 		nr w --mem-summary=no -- "$tmp/w"
 		((st == 0)) || bad=$((bad + 1))
 	done
@@ -249,6 +332,144 @@ case_heap() {
 	return 0
 }
 
+# build_violator: $tmp/viol, a program that breaks one rule (MAP_FIXED) and exits 0
+build_violator() {
+	[[ -x $tmp/viol ]] && return 0
+	command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler (cc)"; return 77; }
+	printf '%s\n' '#include <sys/mman.h>' \
+		'int main(void) { char *p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);' \
+		'mmap(p, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0); return 0; }' \
+		>"$tmp/viol.c"
+	cc -o "$tmp/viol" "$tmp/viol.c" || return 77
+}
+
+# A log path, a relative log's directory or TMPDIR with a space or glob characters: the
+# --error-exitcode scan must still find the logs (issue 10 item 2).
+case_log_paths() {
+	build_violator || return 77
+	local d
+	for d in "$tmp/with space" "$tmp/gl[o]b" "$tmp/star*q?" "$tmp/all [*?] of it"; do
+		mkdir -p -- "$d" "$tmp/glob" # "glob" is what an unescaped gl[o]b would match
+		nr lp --mode=report --error-exitcode=3 --log="$d/%n.%p.jsonl" -- "$tmp/viol"
+		expect_status 3 "--log in '${d#"$tmp"/}' with a violation" lp
+		expect_grep "violation context" "$tmp/lp.err" "the gate's message"
+		(cd -- "$d" && "$run" --mode=report --error-exitcode=3 --log=rel-%p.jsonl -- "$tmp/viol") \
+			>"$tmp/lr.out" 2>"$tmp/lr.err" </dev/null
+		st=$?
+		expect_status 3 "a relative --log in '${d#"$tmp"/}'" lr
+		TMPDIR=$d nr lt --mode=report --error-exitcode=3 -- "$tmp/viol"
+		expect_status 3 "TMPDIR='${d#"$tmp"/}', no --log" lt
+		nr lc --mode=report --error-exitcode=3 --log="$d/%n.%p.jsonl" -- /bin/true
+		expect_status 0 "--log in '${d#"$tmp"/}', a clean run" lc
+	done
+	# %% is a '%', not a wildcard
+	mkdir -p "$tmp/pc%p"
+	nr lpc --mode=report --error-exitcode=3 --log="$tmp/pc%%p/%p.jsonl" -- "$tmp/viol"
+	expect_status 3 "--log with %%p (a literal %p directory)" lpc
+}
+
+# log= given twice: the preload uses the later one, so must the scan (issue 10 item 3)
+case_log_twice() {
+	build_violator || return 77
+	local b=${NOMMU_BUILD_DIR:-$repo/build} v
+	mkdir -p "$tmp/A" "$tmp/B" "$tmp/C"
+	v=$("$b/nommu-options" --get log "log=/one:mode=report:log=/two")
+	if [[ $v == /two ]]; then echo "  ok: nommu-options --get log: the later log= (/two)"; else bad "nommu-options --get log gave '$v', expected /two"; fi
+	v=$("$b/nommu-options" --get mode "mode=report:mode=strict")
+	if [[ $v == strict ]]; then echo "  ok: nommu-options --get mode: strict"; else bad "nommu-options --get mode gave '$v'"; fi
+	"$b/nommu-options" --get no-such-key "" 2>/dev/null && bad "nommu-options --get no-such-key succeeded"
+	NOMMU_OPTIONS=log=$tmp/A/%p.jsonl nr lw1 --mode=report --error-exitcode=3 --log="$tmp/B/%p.jsonl" -- "$tmp/viol"
+	expect_status 3 "NOMMU_OPTIONS=log=A, --log=B" lw1
+	expect_grep "$tmp/B/" "$tmp/lw1.err" "the message names B's logs"
+	nr lw2 --mode=report --error-exitcode=3 --log="$tmp/A/x-%p.jsonl" --log="$tmp/C/%p.jsonl" -- "$tmp/viol"
+	expect_status 3 "--log=A --log=C" lw2
+	expect_grep "$tmp/C/" "$tmp/lw2.err" "the message names C's logs"
+	if compgen -G "$tmp/A/x-*" >/dev/null; then bad "a log was written under the first --log"; fi
+}
+
+# What the launcher runs itself (mktemp, awk, ...) is not under the preload (issue 10 item 8)
+case_helpers_unchecked() {
+	mkdir -p "$tmp/hl"
+	nr hu1 --error-exitcode=3 --log="$tmp/hl/%n.%p.jsonl" -- /bin/true
+	expect_status 0 "--error-exitcode with --log, /bin/true" hu1
+	local names
+	names=$(cd "$tmp/hl" && printf '%s\n' * | sed 's/\..*//' | sort -u | tr '\n' ' ')
+	if [[ $names == "true " ]]; then
+		echo "  ok: the only log is true's"
+	else
+		bad "logs of other programs than true: $names"
+	fi
+	nr hu2 --error-exitcode=3 -- /bin/true
+	expect_status 0 "--error-exitcode, /bin/true" hu2
+	local n
+	n=$(grep -c "device RAM peak" "$tmp/hu2.err")
+	if ((n <= 1)); then echo "  ok: $n exit line(s) (the program's only)"; else bad "$n exit lines: the launcher's helpers ran under the preload" "$tmp/hu2.err"; fi
+}
+
+# A log the preload could not write must fail the gate (issue 10 item 4, launcher side):
+# its "<log>.failed" marker, a last line cut short, a new log with no start record.
+# The damage is faked by the program itself: its log is $D/sh.<its pid>.jsonl.
+case_log_damaged() {
+	local D=$tmp/dmg
+	mkdir -p "$D"
+	export D
+	: >"$D/1.jsonl.failed" # an older run's marker is not this run's problem
+	nr ld0 --error-exitcode=3 --log="$D/%p.jsonl" -- /bin/sh -c 'exit 5'
+	expect_status 5 "a clean run next to an older run's marker: the program's status" ld0
+	nr ld1 --error-exitcode=3 --log="$D/%p.jsonl" -- /bin/sh -c ': >"$D/$$.jsonl.failed"'
+	expect_status 3 "a <log>.failed marker of this run" ld1
+	expect_grep "/[0-9]*\.jsonl" "$tmp/ld1.err" "the message names the log"
+	grep '^nommu-run:' "$tmp/ld1.err" >"$tmp/ld1.gate"
+	expect_one_line "$tmp/ld1.gate" "the launcher's marker message"
+	# (a copy of this run's start record then a line cut short: the program's own log would
+	# get its summary record appended at exit)
+	nr ld2 --error-exitcode=3 --log="$D/%p.jsonl" -- /bin/sh -c \
+		'IFS= read -r l <"$D/$$.jsonl"; printf "%s\n{\"type\":\"viol" "$l" >"$D/2.jsonl"'
+	expect_status 3 "a log of this run cut short" ld2
+	expect_grep "incomplete" "$tmp/ld2.err" "the message says the last line is incomplete"
+	expect_grep "/2.jsonl" "$tmp/ld2.err" "the message names the log"
+	grep '^nommu-run:' "$tmp/ld2.err" >"$tmp/ld2.gate"
+	expect_one_line "$tmp/ld2.gate" "the launcher's incomplete-line message"
+	nr ld3 --error-exitcode=3 --log="$D/%p.jsonl" -- /bin/sh -c ': >"$D/99999999.jsonl"'
+	expect_status 3 "a log created during the run with no start record" ld3
+	expect_grep "/99999999.jsonl" "$tmp/ld3.err" "the message names it"
+	expect_grep "no start record" "$tmp/ld3.err" "the message says why"
+	# the same with the launcher's own run directory (no --log): the fake goes next to the log
+	nr ld4 --error-exitcode=3 -- /bin/sh -c 'd=${NOMMU_OPTIONS#*log=}; d=${d%%/%n*}; : >"$d/sh.$$.jsonl.failed"'
+	expect_status 3 "a marker in the launcher's run directory" ld4
+	unset D
+}
+
+# The launcher's build needs no test package (issue 18): configured without
+# BUILD_TESTING, a machine without Check (pkg-config cannot find check.pc) configures;
+# with -DBUILD_TESTING=ON (tests/run) a missing Check is still an error.
+case_build_without_check() {
+	command -v cmake >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 || return 77
+	local pc=$tmp/pc f
+	mkdir -p "$pc"
+	# every .pc file pkg-config knows, but check.pc
+	for f in $(pkg-config --variable pc_path pkg-config | tr ':' ' '); do
+		[[ -d $f ]] && find "$f" -maxdepth 1 -name '*.pc' ! -name check.pc -exec ln -sf {} "$pc/" \;
+	done
+	if PKG_CONFIG_LIBDIR=$pc pkg-config --exists check; then
+		bad "could not hide check.pc from pkg-config"
+		return 0
+	fi
+	PKG_CONFIG_LIBDIR=$pc cmake -S "$repo" -B "$tmp/nc-off" >"$tmp/nc1.out" 2>"$tmp/nc1.err" </dev/null
+	st=$?
+	expect_status 0 "cmake with no Check, tests not asked for" nc1
+	PKG_CONFIG_LIBDIR=$pc cmake -S "$repo" -B "$tmp/nc-on" -DBUILD_TESTING=ON >"$tmp/nc2.out" 2>"$tmp/nc2.err" </dev/null
+	st=$?
+	if ((st != 0)); then echo "  ok: cmake -DBUILD_TESTING=ON with no Check fails (exit $st)"; else bad "cmake -DBUILD_TESTING=ON succeeded without Check" "$tmp/nc2.out"; fi
+	expect_grep "check" "$tmp/nc2.err" "the error names check"
+	if grep -q '^build:' "$repo/packages.txt" && grep -q '^test:' "$repo/packages.txt"; then
+		echo "  ok: packages.txt has build: and test: sections"
+	else
+		bad "packages.txt lacks a build: or test: section" "$repo/packages.txt"
+	fi
+	return 0
+}
+
 # The README's first command on a fresh clone: nommu-run builds libnommu.so itself.
 case_first_use_build() {
 	local b=$tmp/fresh-build
@@ -267,7 +488,8 @@ case_first_use_build() {
 	return 0
 }
 
-(($#)) || set -- strict-true bad-option unknown-program static foreign exit-status script env help heap no-stray-child
+(($#)) || set -- strict-true bad-option unknown-program static foreign exit-status script env help heap no-stray-child \
+	quiet-main-pid path log-paths log-twice helpers-unchecked log-damaged build-without-check
 for c in "$@"; do
 	fn=case_${c//-/_}
 	if ! declare -F "$fn" >/dev/null; then
