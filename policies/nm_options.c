@@ -61,10 +61,20 @@ static size_t parse_size(const char *s, size_t len)
 	if (i < len) {
 		unsigned shift;
 		switch (s[i]) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		default: return 0;
+		case 'k':
+		case 'K':
+			shift = 10;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			return 0;
 		}
 		i++;
 		if (i < len && (s[i] == 'i' || s[i] == 'I'))
@@ -276,8 +286,7 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 		if (parse_bool(v, vlen, &c->trace_children) < 0)
 			goto bad_value;
 	} else if (eq(item, klen, "heap")) {
-		if (!(eq(v, vlen, "fast") || eq(v, vlen, "simple") || eq(v, vlen, "uclibc") ||
-		      eq(v, vlen, "host")))
+		if (!(eq(v, vlen, "fast") || eq(v, vlen, "simple") || eq(v, vlen, "uclibc") || eq(v, vlen, "host")))
 			goto bad_value;
 		memcpy(c->heap, v, vlen);
 		c->heap[vlen] = 0;

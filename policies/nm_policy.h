@@ -34,8 +34,15 @@ struct nm_rule_info {
 };
 extern const struct nm_rule_info nm_rules[NM_RULE_COUNT];
 
-enum nm_mode { NM_MODE_STRICT, NM_MODE_REPORT };
-enum nm_action { NM_ACT_STRICT, NM_ACT_REPORT, NM_ACT_OFF };
+enum nm_mode {
+	NM_MODE_STRICT,
+	NM_MODE_REPORT
+};
+enum nm_action {
+	NM_ACT_STRICT,
+	NM_ACT_REPORT,
+	NM_ACT_OFF
+};
 
 /* When does a MAP_SHARED map of a tmpfs/ramfs file find its pages contiguous? */
 enum nm_contig {
@@ -57,34 +64,34 @@ enum nm_contig {
 
 struct nm_config {
 	enum nm_mode mode;
-	uint8_t action[NM_RULE_COUNT];     /* enum nm_action, after nm_config_finish */
-	bool action_set[NM_RULE_COUNT];    /* given explicitly with rule=ID=ACTION */
+	uint8_t action[NM_RULE_COUNT];  /* enum nm_action, after nm_config_finish */
+	bool action_set[NM_RULE_COUNT]; /* given explicitly with rule=ID=ACTION */
 	char profile[NM_PROFILE_NAME_MAX];
-	size_t ram_size;                   /* device RAM, bytes */
-	size_t page_size;                  /* device page size, power of 2 */
-	unsigned max_order;                /* largest block is 2^max_order pages */
-	unsigned trim;                     /* vm.nr_trim_pages (0 = keep the slack) */
-	bool uninit;                       /* CONFIG_MMAP_ALLOW_UNINITIALIZED */
+	size_t ram_size;    /* device RAM, bytes */
+	size_t page_size;   /* device page size, power of 2 */
+	unsigned max_order; /* largest block is 2^max_order pages */
+	unsigned trim;      /* vm.nr_trim_pages (0 = keep the slack) */
+	bool uninit;        /* CONFIG_MMAP_ALLOW_UNINITIALIZED */
 	enum nm_contig contig;
-	int memfd_errno;                   /* memfd_create's answer on this kernel config */
-	int fork_errno;                    /* what fork() fails with (the libc's stub: ENOSYS) */
-	bool proc_maps;                    /* /proc/self/maps shows the device's view */
-	bool xip;                          /* R/O private file maps come back unaligned (XIP) */
-	char heap[NM_HEAP_NAME_MAX];       /* malloc model: fast, simple, uclibc or host */
+	int memfd_errno;             /* memfd_create's answer on this kernel config */
+	int fork_errno;              /* what fork() fails with (the libc's stub: ENOSYS) */
+	bool proc_maps;              /* /proc/self/maps shows the device's view */
+	bool xip;                    /* R/O private file maps come back unaligned (XIP) */
+	char heap[NM_HEAP_NAME_MAX]; /* malloc model: fast, simple, uclibc or host */
 
 	/* reporting */
-	char log_path[NM_OPT_PATH_MAX];    /* JSON Lines log, %p pid, %n program name */
+	char log_path[NM_OPT_PATH_MAX]; /* JSON Lines log, %p pid, %n program name */
 	char suppressions[NM_OPT_PATH_MAX];
-	bool gen_suppressions;             /* print a ready-to-paste entry per new context */
-	bool log_announce;                 /* say "logging to FILE" on stderr at start */
-	bool mem_summary;                  /* print peak device RAM / heap at exit */
-	bool quiet;                        /* quiet=yes: on stderr, violations only */
-	long main_pid;                     /* the process nommu-run started (0: not known):
+	bool gen_suppressions;                   /* print a ready-to-paste entry per new context */
+	bool log_announce;                       /* say "logging to FILE" on stderr at start */
+	bool mem_summary;                        /* print peak device RAM / heap at exit */
+	bool quiet;                              /* quiet=yes: on stderr, violations only */
+	long main_pid;                           /* the process nommu-run started (0: not known):
 					      only it prints the exit line on stderr */
 	char skip[NM_SKIP_MAX][NM_OPT_PATH_MAX]; /* programs left unchecked (globs on the path) */
 	unsigned nskip;
-	bool trace_children;               /* false: only the first program is checked */
-	char run_id[40];                   /* the launcher's run id (NOMMU_RUN_ID), for logs */
+	bool trace_children; /* false: only the first program is checked */
+	char run_id[40];     /* the launcher's run id (NOMMU_RUN_ID), for logs */
 };
 
 /* Device parameters of one board/kernel configuration. */
@@ -94,7 +101,7 @@ struct nm_profile {
 	size_t page_size;
 	unsigned max_order;
 	int memfd_errno;
-	int fork_errno;   /* m68k has a fork syscall that says EINVAL; riscv has none (libc stub) */
+	int fork_errno; /* m68k has a fork syscall that says EINVAL; riscv has none (libc stub) */
 };
 extern const struct nm_profile nm_profiles[];
 const struct nm_profile *nm_profile_find(const char *name);

@@ -9,8 +9,9 @@
 const struct nm_profile nm_profiles[] = {
 	{ "riscv64-6.12", "RISC-V 64 nommu_virt_defconfig, 4 KiB pages, memfd_create EFBIG, fork ENOSYS (libc stub)",
 	  4096, 10, EFBIG, ENOSYS },
-	{ "coldfire-6.12", "m68k ColdFire m5208evb_defconfig, 8 KiB pages, memfd_create ENOSYS, fork EINVAL (the fork syscall)",
-	  8192, 10, ENOSYS, EINVAL },
+	{ "coldfire-6.12",
+	  "m68k ColdFire m5208evb_defconfig, 8 KiB pages, memfd_create ENOSYS, fork EINVAL (the fork syscall)", 8192,
+	  10, ENOSYS, EINVAL },
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
 

@@ -19,8 +19,11 @@ int nm_rule_find(const char *id)
 const char *nm_action_name(enum nm_action a)
 {
 	switch (a) {
-	case NM_ACT_STRICT: return "strict";
-	case NM_ACT_REPORT: return "report";
-	default: return "off";
+	case NM_ACT_STRICT:
+		return "strict";
+	case NM_ACT_REPORT:
+		return "report";
+	default:
+		return "off";
 	}
 }

@@ -117,7 +117,7 @@ static int elf_read(const char *path, struct elf_facts *f)
 	ssize_t n = pread(fd, h, sizeof(h), 0);
 	/* the ELF header is 52 bytes (32-bit) or 64 (64-bit) */
 	int ok = n >= 52 && !memcmp(h, ELFMAG, SELFMAG) &&
-		 (h[EI_CLASS] == ELFCLASS32 || (h[EI_CLASS] == ELFCLASS64 && n >= 64));
+		(h[EI_CLASS] == ELFCLASS32 || (h[EI_CLASS] == ELFCLASS64 && n >= 64));
 	if (ok) {
 		int wide = h[EI_CLASS] == ELFCLASS64, le = h[EI_DATA] != ELFDATA2MSB;
 		unsigned long phoff = wide ? field(h + 32, 8, le) : field(h + 28, 4, le);
@@ -143,9 +143,8 @@ static int elf_verdict(const char *path)
 {
 	struct elf_facts prog, own;
 	if (elf_read(path, &prog) < 0)
-		printf("not-elf\n");   /* a script (#!) and the like: its interpreter is checked when it runs */
-	else if (elf_read("/proc/self/exe", &own) == 0 &&
-		 (prog.cls != own.cls || prog.machine != own.machine))
+		printf("not-elf\n"); /* a script (#!) and the like: its interpreter is checked when it runs */
+	else if (elf_read("/proc/self/exe", &own) == 0 && (prog.cls != own.cls || prog.machine != own.machine))
 		printf("foreign %d %d %d %d\n", prog.cls, prog.machine, own.cls, own.machine);
 	else
 		printf(prog.dynamic ? "dynamic\n" : "static\n");
@@ -183,6 +182,8 @@ int main(int argc, char **argv)
 		list_profiles();
 		return 0;
 	}
-	fprintf(stderr, "usage: nommu-options --check OPTIONS | --get KEY OPTIONS | --elf PROGRAM | --list-rules | --list-profiles\n");
+	fprintf(stderr,
+		"usage: nommu-options --check OPTIONS | --get KEY OPTIONS | --elf PROGRAM | --list-rules | "
+		"--list-profiles\n");
 	return 2;
 }

@@ -223,8 +223,7 @@ EXPORT int shmget(key_t key, size_t size, int flags)
 	struct nm_engine *e;
 	int ret;
 	/* only a new segment gets a block; a lookup allocates nothing */
-	if ((flags & IPC_CREAT) && (e = nm_call_begin(site.caller)) &&
-	    answered(nm_shmget_check(e, &site, size), &ret))
+	if ((flags & IPC_CREAT) && (e = nm_call_begin(site.caller)) && answered(nm_shmget_check(e, &site, size), &ret))
 		return ret;
 	int id = REAL(shmget)(key, size, flags);
 	if (id >= 0 && (flags & IPC_CREAT) && (e = nm_call_begin(site.caller)) &&

@@ -58,7 +58,8 @@ static int device_maps_fd(void)
 	if (text) {
 		size_t n = nm_proc_maps(e, text, cap);
 		fd = (int)syscall(SYS_memfd_create, "nommu-maps", MFD_CLOEXEC);
-		if (fd >= 0 && (syscall(SYS_write, fd, text, n) != (long)n || syscall(SYS_lseek, fd, 0, SEEK_SET) != 0)) {
+		if (fd >= 0 &&
+		    (syscall(SYS_write, fd, text, n) != (long)n || syscall(SYS_lseek, fd, 0, SEEK_SET) != 0)) {
 			syscall(SYS_close, fd);
 			fd = -1;
 		}
@@ -122,6 +123,5 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 	}
 	return REAL(fopen)(path, mode);
 }
-
 
 EXPORT_ALIAS(fopen, fopen64);

@@ -19,8 +19,8 @@
 #define SHM_RND 020000
 #endif
 
-static long decide(struct nm_engine *e, const struct nm_site *s, enum nm_rule rule, const char *name,
-		   int nargs, uintptr_t a0, uintptr_t a1, uintptr_t a2, long device_ret)
+static long decide(struct nm_engine *e, const struct nm_site *s, enum nm_rule rule, const char *name, int nargs,
+		   uintptr_t a0, uintptr_t a1, uintptr_t a2, long device_ret)
 {
 	struct nm_call call = { NM_CALL_OTHER, { a0, a1, a2 }, name, nargs, NULL };
 	nm_engine_lock(e);

@@ -50,7 +50,13 @@ static void own(uint8_t *owner, uint32_t npages, uint32_t pfn, uint32_t pages, u
 	}
 }
 
-enum { FREE = 1, FRESH, REGION, PCACHE, SHM };
+enum {
+	FREE = 1,
+	FRESH,
+	REGION,
+	PCACHE,
+	SHM
+};
 
 static void check_ram(const struct nm_ram *r, uint8_t *owner)
 {

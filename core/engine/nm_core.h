@@ -27,28 +27,28 @@
 
 /* ---- device RAM: a binary buddy allocator over page frames ---- */
 struct nm_ram {
-	uintptr_t base;          /* first byte of the device RAM, aligned to the largest block */
+	uintptr_t base; /* first byte of the device RAM, aligned to the largest block */
 	size_t page_size;
 	unsigned page_shift;
 	uint32_t npages;
-	unsigned max_order;      /* largest block the allocator hands out */
-	unsigned trim;           /* vm.nr_trim_pages */
+	unsigned max_order; /* largest block the allocator hands out */
+	unsigned trim;      /* vm.nr_trim_pages */
 	uint32_t free_head[NM_MAX_ORDER + 1];
-	uint32_t *next, *prev;   /* free lists, indexed by pfn of a free block's head */
-	uint8_t *order;          /* 1 + order of the free block headed here; 0: not a free block head */
+	uint32_t *next, *prev; /* free lists, indexed by pfn of a free block's head */
+	uint8_t *order;        /* 1 + order of the free block headed here; 0: not a free block head */
 	/* [fresh, fresh_end): whole largest blocks never handed out, on no list.  Taken
 	 * in address order when the lists are empty, so start-up writes (and the host
 	 * faults in) no table entry for RAM the program never uses. */
 	uint32_t fresh, fresh_end;
-	uint8_t *dirty;          /* 1 if the page may hold non-zero bytes */
-	uintptr_t reserve_base;  /* host reservation (base rounded down) */
+	uint8_t *dirty;         /* 1 if the page may hold non-zero bytes */
+	uintptr_t reserve_base; /* host reservation (base rounded down) */
 	size_t reserve_len;
 	size_t free_pages, peak_used_pages;
 	/* free pages still marked dirty (host memory kept, not dropped), and how many
 	 * may be kept before a large freed range is dropped to the host instead */
 	size_t kept_free_pages, keep_limit_pages;
 	size_t host_page;
-	bool host_protected;     /* report mode let mprotect change host protections in here */
+	bool host_protected; /* report mode let mprotect change host protections in here */
 };
 
 int nm_ram_init(struct nm_ram *r, size_t size, size_t page_size, unsigned max_order, unsigned trim);
@@ -76,37 +76,37 @@ static inline bool nm_ram_contains(const struct nm_ram *r, uintptr_t a)
 
 /* ---- regions and mappings ---- */
 enum nm_region_kind {
-	NM_REGION_ANON,    /* anonymous memory: VM_MAPPED_COPY of nothing */
-	NM_REGION_COPY,    /* a private copy of a file range, read at map time */
-	NM_REGION_DIRECT,  /* a window on a memory file's page cache (nm_pcache) */
+	NM_REGION_ANON,   /* anonymous memory: VM_MAPPED_COPY of nothing */
+	NM_REGION_COPY,   /* a private copy of a file range, read at map time */
+	NM_REGION_DIRECT, /* a window on a memory file's page cache (nm_pcache) */
 };
 
 struct nm_region {
-	uint32_t start, end, top;  /* pfns: [start, end) held, [end, top) untrimmed slack */
-	uint32_t users;            /* vmas using it (vm_usage) */
+	uint32_t start, end, top; /* pfns: [start, end) held, [end, top) untrimmed slack */
+	uint32_t users;           /* vmas using it (vm_usage) */
 	uint8_t kind;
-	bool shareable;            /* VM_MAYSHARE | VM_MAYOVERLAY: others may share it */
-	dev_t dev;                 /* file identity, for sharing */
+	bool shareable; /* VM_MAYSHARE | VM_MAYOVERLAY: others may share it */
+	dev_t dev;      /* file identity, for sharing */
 	ino_t ino;
-	uint64_t pgoff;            /* file offset of start, in device pages */
-	uint32_t pcache;           /* index of the nm_pcache for DIRECT, else NM_NONE */
-	uint32_t share_slot;       /* position in the engine's share list, if shareable */
-	uint32_t path;             /* file regions: slot in the engine's path table, or NM_NONE */
-	uint32_t xip_off;          /* bytes the data starts after start (xip=yes), else 0 */
+	uint64_t pgoff;      /* file offset of start, in device pages */
+	uint32_t pcache;     /* index of the nm_pcache for DIRECT, else NM_NONE */
+	uint32_t share_slot; /* position in the engine's share list, if shareable */
+	uint32_t path;       /* file regions: slot in the engine's path table, or NM_NONE */
+	uint32_t xip_off;    /* bytes the data starts after start (xip=yes), else 0 */
 	uint32_t next_free;
 };
 
 struct nm_vma {
-	uintptr_t start, end;      /* bytes */
-	uint32_t region;           /* index into regions */
-	uint64_t pgoff;            /* file offset of start, device pages */
+	uintptr_t start, end; /* bytes */
+	uint32_t region;      /* index into regions */
+	uint64_t pgoff;       /* file offset of start, device pages */
 	int prot, flags;
 	bool is_file;
-	bool shareable;            /* is_nommu_shared_mapping() */
-	bool shared;               /* VM_SHARED: MAP_SHARED of a file */
+	bool shareable; /* is_nommu_shared_mapping() */
+	bool shared;    /* VM_SHARED: MAP_SHARED of a file */
 	bool live;
 	uint32_t next_free;
-	uint32_t shown;            /* maps view generation that listed it */
+	uint32_t shown; /* maps view generation that listed it */
 };
 
 /* A memory file's page cache placed in device RAM: the host file is mapped shared
@@ -114,8 +114,8 @@ struct nm_vma {
 struct nm_pcache {
 	dev_t dev;
 	ino_t ino;
-	uint32_t pfn, pages, kept;  /* block and its size */
-	uint32_t users;             /* regions using it */
+	uint32_t pfn, pages, kept; /* block and its size */
+	uint32_t users;            /* regions using it */
 	bool live;
 };
 
@@ -136,23 +136,22 @@ struct nm_host_map {
 	uintptr_t start, end;
 };
 
-
 struct nm_engine {
 	pthread_mutex_t lock;
 	struct nm_config cfg;
 	struct nm_ram ram;
 	size_t host_page;
-	bool traced;                 /* ptraced at start: R/O private maps never shared */
+	bool traced; /* ptraced at start: R/O private maps never shared */
 
 	struct nm_region *regions;
 	uint32_t region_cap, region_free, region_hw;
 	struct nm_vma *vmas;
 	uint32_t vma_cap, vma_free, vma_count;
-	uint32_t *vma_at;            /* per device page: vma index + 1, or 0 */
+	uint32_t *vma_at; /* per device page: vma index + 1, or 0 */
 
 	uint32_t maps_gen;
-	uint32_t vma_hw;             /* vmas handed out so far (bounds full scans) */
-	uint32_t *share;             /* indices of shareable regions (the region tree) */
+	uint32_t vma_hw; /* vmas handed out so far (bounds full scans) */
+	uint32_t *share; /* indices of shareable regions (the region tree) */
 	uint32_t share_count, share_cap;
 
 	char (*paths)[NM_PATH_MAX]; /* file names for the /proc maps view, NM_PATHS slots */
@@ -171,7 +170,7 @@ struct nm_engine {
 	struct nm_host_map *host_maps;
 	uint32_t host_count, host_cap;
 
-	struct nm_report_state rep;  /* the reports' own (core/report), under rep.report_lock */
+	struct nm_report_state rep; /* the reports' own (core/report), under rep.report_lock */
 };
 
 #define NM_MAX_MAP_COUNT 65530 /* vm.max_map_count default */
@@ -209,8 +208,8 @@ static inline void nm_engine_check(const struct nm_engine *e)
 
 /* nm_file.c */
 struct nm_call;
-long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
-		 const struct stat *st, size_t rlen, int prot, int flags, int fd, off_t off);
+long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call, const struct stat *st,
+		 size_t rlen, int prot, int flags, int fd, off_t off);
 void nm_pcache_put(struct nm_engine *e, uint32_t pi);
 void nm_contig_note(struct nm_engine *e, dev_t dev, ino_t ino, uint64_t pages);
 
@@ -233,18 +232,25 @@ int nm_host_find(struct nm_engine *e, uintptr_t addr);
 void nm_host_forget(struct nm_engine *e, uintptr_t start, uintptr_t end);
 
 /* nm_report.c */
-enum nm_call_kind { NM_CALL_MMAP, NM_CALL_MUNMAP, NM_CALL_MREMAP, NM_CALL_FTRUNCATE, NM_CALL_HEAP, NM_CALL_OTHER,
-		    NM_CALL_MALLOC };
+enum nm_call_kind {
+	NM_CALL_MMAP,
+	NM_CALL_MUNMAP,
+	NM_CALL_MREMAP,
+	NM_CALL_FTRUNCATE,
+	NM_CALL_HEAP,
+	NM_CALL_OTHER,
+	NM_CALL_MALLOC
+};
 struct nm_call {
 	enum nm_call_kind kind;
 	uintptr_t a[6];
-	const char *path;   /* truncate's path; for NM_CALL_OTHER the function's name */
-	int nargs;          /* NM_CALL_OTHER: how many of a[] to print */
-	const char *note;   /* NM_CALL_OTHER: said after the call ("free(p): double free"), or NULL */
+	const char *path; /* truncate's path; for NM_CALL_OTHER the function's name */
+	int nargs;        /* NM_CALL_OTHER: how many of a[] to print */
+	const char *note; /* NM_CALL_OTHER: said after the call ("free(p): double free"), or NULL */
 };
 /* Record a violation; returns the rule's action (strict/report/off). */
-enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s,
-			    const struct nm_call *call, long device_ret);
+enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s, const struct nm_call *call,
+			    long device_ret);
 void nm_report_flush(struct nm_engine *e);
 /* nm_engine.c: one whole record or line to one of our descriptors (checked first) */
 long nm_engine_write(struct nm_engine *e, struct nm_outfd *o, const void *buf, size_t n);

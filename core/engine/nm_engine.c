@@ -264,7 +264,7 @@ void nm_engine_child_restart(struct nm_engine *e, const char *program)
 void nm_engine_set_report_fd(struct nm_engine *e, int fd)
 {
 	if (e->rep.report.fd >= 0 && e->rep.report.fd != fd)
-		nm_os_close(e->rep.report.fd);   /* the stderr copy made at creation */
+		nm_os_close(e->rep.report.fd); /* the stderr copy made at creation */
 	nm_outfd_set(&e->rep.report, fd);
 }
 
@@ -342,7 +342,6 @@ static long truncate_locked(struct nm_engine *e, const struct nm_site *s, const 
 	}
 	return 0;
 }
-
 
 long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t len)
 {

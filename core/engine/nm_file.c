@@ -22,7 +22,6 @@
 #include <sys/statvfs.h>
 #include <linux/fs.h>
 
-
 #define CAP_COPY 1u
 #define CAP_DIRECT 2u
 
@@ -53,7 +52,6 @@ static bool append_only(int fd)
 	int attr = 0;
 	return syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &attr) == 0 && (attr & FS_APPEND_FL);
 }
-
 
 static uint32_t pcache_find(struct nm_engine *e, dev_t dev, ino_t ino)
 {
@@ -103,8 +101,8 @@ static uint32_t pcache_get(struct nm_engine *e, int fd, const struct stat *st, u
 	size_t in_file = ((size_t)st->st_size + e->host_page - 1) & ~(e->host_page - 1);
 	size_t bytes = (size_t)pages << e->ram.page_shift;
 	long r = own < 0 ? own
-			 : nm_os_mmap((uintptr_t)nm_ram_addr(&e->ram, pfn), in_file < bytes ? in_file : bytes,
-				      prot, MAP_SHARED | MAP_FIXED, (int)own, 0);
+			 : nm_os_mmap((uintptr_t)nm_ram_addr(&e->ram, pfn), in_file < bytes ? in_file : bytes, prot,
+				      MAP_SHARED | MAP_FIXED, (int)own, 0);
 	if (own >= 0)
 		nm_os_close((int)own);
 	if (r < 0) {
@@ -156,8 +154,8 @@ static long fill_copy(struct nm_engine *e, uint32_t ri, int fd, off_t off, size_
 	return 0;
 }
 
-static long new_vma(struct nm_engine *e, uint32_t ri, uintptr_t start, size_t rlen, uint64_t pgoff,
-		    int prot, int flags, bool shareable)
+static long new_vma(struct nm_engine *e, uint32_t ri, uintptr_t start, size_t rlen, uint64_t pgoff, int prot, int flags,
+		    bool shareable)
 {
 	uint32_t vi = nm_vma_new(e);
 	if (vi == NM_NONE) {
@@ -186,8 +184,8 @@ struct file_request {
 	int fd, prot, flags;
 	off_t off;
 	size_t rlen;
-	bool shared;     /* MAP_SHARED */
-	bool shareable;  /* VM_MAYSHARE or VM_MAYOVERLAY: may use an existing region */
+	bool shared;    /* MAP_SHARED */
+	bool shareable; /* VM_MAYSHARE or VM_MAYOVERLAY: may use an existing region */
 	uint64_t pgoff, pages, pgend;
 };
 
@@ -204,8 +202,7 @@ static long refuse(struct nm_engine *e, const struct file_request *q, enum nm_ru
  * validate_mmap_request() for a file: its capabilities (*caps) from its type and
  * filesystem, then the access checks.  true when that decides the call (*answer).
  */
-static bool validate_file_request(struct nm_engine *e, const struct file_request *q, unsigned *caps,
-				  long *answer)
+static bool validate_file_request(struct nm_engine *e, const struct file_request *q, unsigned *caps, long *answer)
 {
 	struct statfs sfs;
 	bool memfs = false, noexec = false;
@@ -286,7 +283,7 @@ static bool share_region(struct nm_engine *e, const struct file_request *q, unsi
 		}
 		rg->users++;
 		uintptr_t start = (uintptr_t)nm_ram_addr(&e->ram, rg->start) + rg->xip_off +
-				  ((uintptr_t)(q->pgoff - rg->pgoff) << e->ram.page_shift);
+			((uintptr_t)(q->pgoff - rg->pgoff) << e->ram.page_shift);
 		*answer = new_vma(e, ri, start, q->rlen, q->pgoff, q->prot, q->flags, q->shareable);
 		return true;
 	}
@@ -305,9 +302,15 @@ static bool map_direct(struct nm_engine *e, const struct file_request *q, int *r
 	uint64_t eof_pages = ((uint64_t)st->st_size + e->ram.page_size - 1) >> e->ram.page_shift;
 	uint64_t have = 0;
 	switch (e->cfg.contig) {
-	case NM_CONTIG_TRUNCATED: have = contig_pages(e, st); break;
-	case NM_CONTIG_ALWAYS: have = eof_pages; break;
-	case NM_CONTIG_NEVER: have = 0; break;
+	case NM_CONTIG_TRUNCATED:
+		have = contig_pages(e, st);
+		break;
+	case NM_CONTIG_ALWAYS:
+		have = eof_pages;
+		break;
+	case NM_CONTIG_NEVER:
+		have = 0;
+		break;
 	}
 	if (have > eof_pages)
 		have = eof_pages;
@@ -342,8 +345,8 @@ static bool map_direct(struct nm_engine *e, const struct file_request *q, int *r
 	rg->pgoff = q->pgoff;
 	rg->path = nm_path_remember(e, q->fd);
 	nm_share_add(e, ri);
-	*answer = new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start), q->rlen, q->pgoff, q->prot,
-			  q->flags, q->shareable);
+	*answer = new_vma(e, ri, (uintptr_t)nm_ram_addr(&e->ram, rg->start), q->rlen, q->pgoff, q->prot, q->flags,
+			  q->shareable);
 	return true;
 }
 
@@ -382,12 +385,19 @@ static long map_copy(struct nm_engine *e, const struct file_request *q, int *rul
 
 /* A file map, at the kernel's seams: validate_mmap_request(), determine_vm_flags(),
  * do_mmap()'s region sharing, then a direct window or do_mmap_private(). */
-long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
-		 const struct stat *st, size_t rlen, int prot, int flags, int fd, off_t off)
+long nm_map_file(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call, const struct stat *st,
+		 size_t rlen, int prot, int flags, int fd, off_t off)
 {
 	struct file_request q = {
-		.site = s, .call = call, .st = st, .fd = fd, .prot = prot, .flags = flags,
-		.off = off, .rlen = rlen, .shared = (flags & MAP_TYPE) == MAP_SHARED,
+		.site = s,
+		.call = call,
+		.st = st,
+		.fd = fd,
+		.prot = prot,
+		.flags = flags,
+		.off = off,
+		.rlen = rlen,
+		.shared = (flags & MAP_TYPE) == MAP_SHARED,
 	};
 	unsigned caps;
 	int rule = -1;

@@ -95,8 +95,8 @@ static long map_anon(struct nm_engine *e, size_t len, int prot, int flags, bool 
 	return (long)e->vmas[vi].start;
 }
 
-static long mmap_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
-			uintptr_t addr, size_t len, int prot, int flags, int fd, off_t off)
+static long mmap_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call, uintptr_t addr,
+			size_t len, int prot, int flags, int fd, off_t off)
 {
 	size_t page = e->ram.page_size;
 	struct stat st;
@@ -173,11 +173,15 @@ long nm_anon_or_host(struct nm_engine *e, size_t len)
 	return r;
 }
 
-long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int prot,
-	     int flags, int fd, off_t off)
+long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int prot, int flags, int fd,
+	     off_t off)
 {
-	struct nm_call call = { NM_CALL_MMAP, { (uintptr_t)addr, len, (uintptr_t)prot, (uintptr_t)flags,
-						(uintptr_t)(long)fd, (uintptr_t)off }, NULL, 0, NULL };
+	struct nm_call call = { NM_CALL_MMAP,
+				{ (uintptr_t)addr, len, (uintptr_t)prot, (uintptr_t)flags, (uintptr_t)(long)fd,
+				  (uintptr_t)off },
+				NULL,
+				0,
+				NULL };
 	nm_engine_lock(e);
 	long r = mmap_locked(e, s, &call, (uintptr_t)addr, len, prot, flags, fd, off);
 	nm_engine_unlock_then_report(e);
@@ -227,12 +231,11 @@ void *nm_heap_map_ex(struct nm_engine *e, size_t len, int flags, int *err)
 	int rule = -1;
 	bool host = false;
 	nm_engine_lock(e);
-	long r = rlen ? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				 !(flags & NM_PS_UNINIT), &rule)
-		      : -EINVAL;
+	long r = rlen
+		? map_anon(e, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, !(flags & NM_PS_UNINIT), &rule)
+		: -EINVAL;
 	/* any ENOMEM: no block, or no more mappings (the map count) */
-	if (r == -ENOMEM && !(flags & NM_PS_TRY) &&
-	    nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT) {
+	if (r == -ENOMEM && !(flags & NM_PS_TRY) && nm_action_of(e, NM_RULE_MALLOC_NO_MEMORY) != NM_ACT_STRICT) {
 		r = host_block(e, rlen);
 		host = r >= 0;
 	}
@@ -292,9 +295,9 @@ int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len)
 	struct nm_region *rg = v ? &e->regions[v->region] : NULL;
 	uint32_t pages = (uint32_t)(new_len >> r->page_shift);
 	unsigned order = nm_ram_order_for(pages);
-	if (rg && v->start == start && v->end == start + old_len && rg->kind == NM_REGION_ANON &&
-	    rg->users == 1 && !rg->shareable && nm_ram_addr(r, rg->end) == (void *)v->end &&
-	    order <= r->max_order && nm_ram_largest_free(r) >= ((size_t)1 << (order + r->page_shift))) {
+	if (rg && v->start == start && v->end == start + old_len && rg->kind == NM_REGION_ANON && rg->users == 1 &&
+	    !rg->shareable && nm_ram_addr(r, rg->end) == (void *)v->end && order <= r->max_order &&
+	    nm_ram_largest_free(r) >= ((size_t)1 << (order + r->page_shift))) {
 		uint32_t end = rg->start + pages;
 		if (end <= rg->top || nm_ram_claim(r, rg->top, end - rg->top)) {
 			uint32_t old_pages = rg->end - rg->start;

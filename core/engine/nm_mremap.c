@@ -38,8 +38,8 @@ static long desktop_mremap(struct nm_engine *e, uintptr_t addr, size_t old_len, 
 	if (flags & MREMAP_FIXED) {
 		if (nm_ram_contains(&e->ram, new_addr))
 			return -EINVAL; /* would land on the device RAM itself */
-		to = nm_host_mmap(e, new_addr, new_len, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		to = nm_host_mmap(e, new_addr, new_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				  -1, 0);
 	} else {
 		to = nm_anon_or_host(e, new_len);
 	}
@@ -50,8 +50,8 @@ static long desktop_mremap(struct nm_engine *e, uintptr_t addr, size_t old_len, 
 	return to;
 }
 
-static long mremap_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
-			  uintptr_t addr, size_t old_len, size_t new_len, int flags, uintptr_t new_addr)
+static long mremap_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call, uintptr_t addr,
+			  size_t old_len, size_t new_len, int flags, uintptr_t new_addr)
 {
 	size_t page = e->ram.page_size;
 	enum nm_action act;
@@ -97,11 +97,14 @@ static long mremap_locked(struct nm_engine *e, const struct nm_site *s, const st
 	return (long)addr;
 }
 
-long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t old_len, size_t new_len,
-	       int flags, void *new_addr)
+long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t old_len, size_t new_len, int flags,
+	       void *new_addr)
 {
-	struct nm_call call = { NM_CALL_MREMAP, { (uintptr_t)old, old_len, new_len, (uintptr_t)flags,
-						  (uintptr_t)new_addr }, NULL, 0, NULL };
+	struct nm_call call = { NM_CALL_MREMAP,
+				{ (uintptr_t)old, old_len, new_len, (uintptr_t)flags, (uintptr_t)new_addr },
+				NULL,
+				0,
+				NULL };
 	nm_engine_lock(e);
 	long r = mremap_locked(e, s, &call, (uintptr_t)old, old_len, new_len, flags, (uintptr_t)new_addr);
 	nm_engine_unlock_then_report(e);

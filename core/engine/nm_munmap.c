@@ -61,8 +61,8 @@ static long refuse(struct nm_engine *e, enum nm_rule rule, const struct nm_site 
 	return nm_desktop_munmap(e, start, len);
 }
 
-static long munmap_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call,
-			  uintptr_t start, size_t len)
+static long munmap_locked(struct nm_engine *e, const struct nm_site *s, const struct nm_call *call, uintptr_t start,
+			  size_t len)
 {
 	size_t page = e->ram.page_size;
 	bool desktop_ok = !(start & (e->host_page - 1)) && len;

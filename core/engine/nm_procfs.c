@@ -63,8 +63,8 @@ static void put_dec(struct out *o, unsigned long v)
 }
 
 /* "start-end perms offset maj:min inode " then the name padded to a column */
-static void line(struct out *o, uintptr_t start, uintptr_t end, const char perms[4], unsigned long long off,
-		 dev_t dev, unsigned long ino, const char *name)
+static void line(struct out *o, uintptr_t start, uintptr_t end, const char perms[4], unsigned long long off, dev_t dev,
+		 unsigned long ino, const char *name)
 {
 	size_t at = o->len;
 	put_hex(o, start, 8);

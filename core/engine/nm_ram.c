@@ -75,8 +75,7 @@ static void free_range(struct nm_ram *r, uint32_t pfn, uint32_t pages)
 {
 	while (pages) {
 		unsigned order = 0;
-		while (order < r->max_order && !(pfn & ((uint32_t)1 << order)) &&
-		       ((uint32_t)2 << order) <= pages)
+		while (order < r->max_order && !(pfn & ((uint32_t)1 << order)) && ((uint32_t)2 << order) <= pages)
 			order++;
 		free_block(r, pfn, order);
 		pfn += (uint32_t)1 << order;
@@ -307,8 +306,8 @@ int nm_ram_init(struct nm_ram *r, size_t size, size_t page_size, unsigned max_or
 	size_t block = (size_t)1 << (r->max_order + r->page_shift);
 	size_t bytes = (size_t)r->npages << r->page_shift;
 	r->reserve_len = bytes + block;
-	long res = nm_os_mmap(0, r->reserve_len, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	long res = nm_os_mmap(0, r->reserve_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			      -1, 0);
 	if (res < 0)
 		return (int)res;
 	r->reserve_base = (uintptr_t)res;

@@ -242,7 +242,8 @@ int nm_vma_split(struct nm_engine *e, uint32_t vi, uintptr_t addr, bool check_co
 
 	*n = *v;
 	n->end = addr;
-	if (rg->users == 1 && rg->kind != NM_REGION_DIRECT && !rg->shareable && split_pfn > rg->start && split_pfn < rg->end) {
+	if (rg->users == 1 && rg->kind != NM_REGION_DIRECT && !rg->shareable && split_pfn > rg->start &&
+	    split_pfn < rg->end) {
 		uint32_t nri = nm_region_new(e);
 		if (nri == NM_NONE) {
 			n->next_free = e->vma_free;

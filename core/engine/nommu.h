@@ -28,11 +28,11 @@ struct nm_engine *nm_engine_create(const struct nm_config *cfg, int *err);
 void nm_engine_destroy(struct nm_engine *e);
 const struct nm_config *nm_engine_config(const struct nm_engine *e);
 
-long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int prot,
-	     int flags, int fd, off_t off);
+long nm_mmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len, int prot, int flags, int fd,
+	     off_t off);
 long nm_munmap(struct nm_engine *e, const struct nm_site *s, void *addr, size_t len);
-long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t old_len,
-	       size_t new_len, int flags, void *new_addr);
+long nm_mremap(struct nm_engine *e, const struct nm_site *s, void *old, size_t old_len, size_t new_len, int flags,
+	       void *new_addr);
 /* ftruncate(fd, len) / truncate(path, len): checks, then does the host call. */
 long nm_ftruncate(struct nm_engine *e, const struct nm_site *s, int fd, off_t len);
 long nm_truncate(struct nm_engine *e, const struct nm_site *s, const char *path, off_t len);

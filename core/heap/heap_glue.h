@@ -40,7 +40,6 @@ void *nm_heap_meta_map(struct nm_engine *e, size_t len);
 void nm_heap_meta_unmap(struct nm_engine *e, void *p, size_t len);
 /* Grow the heap mapping at p in place when the RAM after it is free (realloc); 0 or -1. */
 int nm_heap_grow(struct nm_engine *e, void *p, size_t old_len, size_t new_len);
-void nm_heap_violation(struct nm_engine *e, enum nm_heap_event event, const void *ptr, size_t size,
-		       const void *caller);
+void nm_heap_violation(struct nm_engine *e, enum nm_heap_event event, const void *ptr, size_t size, const void *caller);
 
 #endif

@@ -16,25 +16,25 @@
 
 void *nm_simple_malloc(struct nm_heap *h, size_t n, const void *caller)
 {
-    return nm_large_alloc(h, n, NM_ALIGN, SIMPLE_HDR, 0, caller);
+	return nm_large_alloc(h, n, NM_ALIGN, SIMPLE_HDR, 0, caller);
 }
 
 /* calloc: a mapping asked for zeroed (the others may hold old bytes) */
 void *nm_simple_calloc(struct nm_heap *h, size_t n, const void *caller)
 {
-    return nm_large_alloc(h, n, NM_ALIGN, SIMPLE_HDR, 1, caller);
+	return nm_large_alloc(h, n, NM_ALIGN, SIMPLE_HDR, 1, caller);
 }
 
 void *nm_simple_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller)
 {
-    if (align <= NM_ALIGN)
-        return nm_simple_malloc(h, n, caller);
-    return nm_large_alloc(h, n, align, 0, 0, caller);
+	if (align <= NM_ALIGN)
+		return nm_simple_malloc(h, n, caller);
+	return nm_large_alloc(h, n, align, 0, 0, caller);
 }
 
 void nm_simple_free(struct nm_heap *h, void *p, const void *caller)
 {
-    int bad = nm_large_free(h, p);
-    if (bad)
-        nm_heap_report(h, bad, p, 0, caller);
+	int bad = nm_large_free(h, p);
+	if (bad)
+		nm_heap_report(h, bad, p, 0, caller);
 }

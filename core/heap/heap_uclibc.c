@@ -73,8 +73,8 @@
 typedef struct nm_uc_area area_t;
 
 /* MALLOC_HEADER_SIZE and HEAP_GRANULARITY (malloc.h, heap.h): 16 here. */
-#define UC_HDR   ((size_t)NM_ALIGN)
-#define UC_GRAN  ((size_t)NM_ALIGN)
+#define UC_HDR ((size_t)NM_ALIGN)
+#define UC_GRAN ((size_t)NM_ALIGN)
 /* HEAP_ADJUST_SIZE (heap.h) */
 #define UC_ADJUST(n) (((n) + UC_GRAN - 1) & ~(UC_GRAN - 1))
 /* HEAP_MIN_SIZE (heap.h): every block can hold a free-area footer (32 bytes) */
@@ -94,59 +94,59 @@ typedef struct nm_uc_area area_t;
 
 static inline uintptr_t fa_end(const area_t *fa)
 {
-    return (uintptr_t)(fa + 1);
+	return (uintptr_t)(fa + 1);
 }
 static inline uintptr_t fa_start(const area_t *fa)
 {
-    return (uintptr_t)(fa + 1) - fa->size;
+	return (uintptr_t)(fa + 1) - fa->size;
 }
 
 static void fa_unlink(struct nm_heap *h, area_t *fa)
 {
-    if (fa->next)
-        fa->next->prev = fa->prev;
-    if (fa->prev)
-        fa->prev->next = fa->next;
-    else
-        h->uc_free = fa->next;
+	if (fa->next)
+		fa->next->prev = fa->prev;
+	if (fa->prev)
+		fa->prev->next = fa->next;
+	else
+		h->uc_free = fa->next;
 }
 
 static void fa_link(struct nm_heap *h, area_t *fa, area_t *prev, area_t *next)
 {
-    fa->prev = prev;
-    fa->next = next;
-    if (prev)
-        prev->next = fa;
-    else
-        h->uc_free = fa;
-    if (next)
-        next->prev = fa;
+	fa->prev = prev;
+	fa->next = next;
+	if (prev)
+		prev->next = fa;
+	else
+		h->uc_free = fa;
+	if (next)
+		next->prev = fa;
 }
 
 /* Take size bytes from the front of fa; returns what was taken (all of fa when
    the rest would be too small to be worth keeping as an area). */
 static size_t fa_take(struct nm_heap *h, area_t *fa, size_t size)
 {
-    if (fa->size < size + UC_MIN_FREE_AREA) {
-        fa_unlink(h, fa);
-        return fa->size;
-    }
-    fa->size -= size;
-    return size;
+	if (fa->size < size + UC_MIN_FREE_AREA) {
+		fa_unlink(h, fa);
+		return fa->size;
+	}
+	fa->size -= size;
+	return size;
 }
 
 /* First fit.  *size (granularity-adjusted, >= UC_MIN_SIZE) becomes the size
    actually taken.  0 if no area is large enough. */
 static uintptr_t heap_alloc(struct nm_heap *h, size_t *size)
 {
-    for (area_t *fa = h->uc_free; fa; fa = fa->next) {
-        if (fa->size >= *size) {
-            uintptr_t mem = fa_start(fa);
-            *size = fa_take(h, fa, *size);
-            return mem;
-        }
-    }
-    return 0;
+	for (area_t *fa = h->uc_free; fa; fa = fa->next) {
+		if (fa->size >= *size) {
+			uintptr_t mem = fa_start(fa);
+			*size = fa_take(h, fa, *size);
+			return mem;
+		}
+	}
+	return 0;
 }
 
 /* Extend the block ending at mem by size bytes from the free area starting
@@ -158,16 +158,16 @@ static uintptr_t heap_alloc(struct nm_heap *h, size_t *size)
    does the same. */
 static size_t heap_alloc_at(struct nm_heap *h, uintptr_t mem, size_t size)
 {
-    size = UC_ADJUST(size);
-    for (area_t *fa = h->uc_free; fa; fa = fa->next) {
-        uintptr_t s = fa_start(fa);
-        if (s <= mem) {
-            if (s == mem && fa->size >= size)
-                return fa_take(h, fa, size);
-            break;
-        }
-    }
-    return 0;
+	size = UC_ADJUST(size);
+	for (area_t *fa = h->uc_free; fa; fa = fa->next) {
+		uintptr_t s = fa_start(fa);
+		if (s <= mem) {
+			if (s == mem && fa->size >= size)
+				return fa_take(h, fa, size);
+			break;
+		}
+	}
+	return 0;
 }
 
 /* Put [mem, mem + size) back in the heap, merging with its neighbours.
@@ -175,46 +175,46 @@ static size_t heap_alloc_at(struct nm_heap *h, uintptr_t mem, size_t size)
    range overlaps a free area - a corrupt or forged block. */
 static area_t *heap_free(struct nm_heap *h, uintptr_t mem, size_t size)
 {
-    uintptr_t end = mem + size;
-    area_t *prev = NULL, *fa = h->uc_free;
-    /* the first area ending at or after mem (the one to merge with or insert before) */
-    while (fa && fa_end(fa) < mem) {
-        prev = fa;
-        fa = fa->next;
-    }
-    if (fa && fa_end(fa) > mem && fa_start(fa) < end)
-        return NULL;
-    if (fa && fa_end(fa) == mem) {
-        /* fa is just before the block: it grows up over it */
-        area_t *next = fa->next;
-        size_t total = fa->size + size;
-        if (next && fa_start(next) == end) {
-            /* and the block closes the gap to next: one area, next's footer */
-            total += next->size;
-            next->prev = prev;
-            if (prev)
-                prev->next = next;
-            else
-                h->uc_free = next;
-            fa = next;
-        } else {
-            /* the footer moves to the new end */
-            area_t *moved = (area_t *)((char *)fa + size);
-            fa_link(h, moved, prev, next);
-            fa = moved;
-        }
-        fa->size = total;
-    } else if (fa && fa_start(fa) == end) {
-        /* fa is just after the block: it grows down (its footer stays) */
-        fa->size += size;
-    } else {
-        /* a separate area between prev and fa */
-        area_t *n = (area_t *)(end - sizeof(area_t));
-        n->size = size;
-        fa_link(h, n, prev, fa);
-        fa = n;
-    }
-    return fa;
+	uintptr_t end = mem + size;
+	area_t *prev = NULL, *fa = h->uc_free;
+	/* the first area ending at or after mem (the one to merge with or insert before) */
+	while (fa && fa_end(fa) < mem) {
+		prev = fa;
+		fa = fa->next;
+	}
+	if (fa && fa_end(fa) > mem && fa_start(fa) < end)
+		return NULL;
+	if (fa && fa_end(fa) == mem) {
+		/* fa is just before the block: it grows up over it */
+		area_t *next = fa->next;
+		size_t total = fa->size + size;
+		if (next && fa_start(next) == end) {
+			/* and the block closes the gap to next: one area, next's footer */
+			total += next->size;
+			next->prev = prev;
+			if (prev)
+				prev->next = next;
+			else
+				h->uc_free = next;
+			fa = next;
+		} else {
+			/* the footer moves to the new end */
+			area_t *moved = (area_t *)((char *)fa + size);
+			fa_link(h, moved, prev, next);
+			fa = moved;
+		}
+		fa->size = total;
+	} else if (fa && fa_start(fa) == end) {
+		/* fa is just after the block: it grows down (its footer stays) */
+		fa->size += size;
+	} else {
+		/* a separate area between prev and fa */
+		area_t *n = (area_t *)(end - sizeof(area_t));
+		n->size = size;
+		fa_link(h, n, prev, fa);
+		fa = n;
+	}
+	return fa;
 }
 
 /* ---- the mappings the heap took (uClibc-ng's malloc_mmb list) ---- */
@@ -222,78 +222,77 @@ static area_t *heap_free(struct nm_heap *h, uintptr_t mem, size_t size)
 /* Index of the first mapping whose base is >= a. */
 static size_t map_lower(const struct nm_heap *h, uintptr_t a)
 {
-    size_t lo = 0, hi = h->uc_nmaps;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (h->uc_maps[mid].base < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+	size_t lo = 0, hi = h->uc_nmaps;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (h->uc_maps[mid].base < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Does one of the heap's mappings contain address a? */
 static int map_has(const struct nm_heap *h, uintptr_t a)
 {
-    size_t i = map_lower(h, a + 1);   /* first base above a */
-    return i > 0 && a - h->uc_maps[i - 1].base < h->uc_maps[i - 1].len;
+	size_t i = map_lower(h, a + 1); /* first base above a */
+	return i > 0 && a - h->uc_maps[i - 1].base < h->uc_maps[i - 1].len;
 }
 
 /* Room for one more record; called locked, may drop the lock to map a larger
    table (as heap_large.c's big_reserve).  -1 if the table cannot grow. */
 static int map_reserve(struct nm_heap *h)
 {
-    for (;;) {
-        if (!h->uc_maps) {
-            h->uc_maps = h->uc_maps_inline;
-            h->uc_cap = NM_UC_INLINE;
-        }
-        if (h->uc_nmaps < h->uc_cap)
-            return 0;
-        size_t len = (2 * h->uc_cap * sizeof(struct nm_uc_map) + h->page_size - 1) &
-                     ~(h->page_size - 1);
-        int err = 0;
-        nm_unlock(&h->uc_lock);
-        struct nm_uc_map *tab = nm_source_map(h, len, &err, 1);
-        nm_lock(&h->uc_lock);
-        if (!tab)
-            return -1;
-        if (h->uc_nmaps < h->uc_cap || h->uc_cap >= len / sizeof *tab) {
-            /* another thread made room meanwhile */
-            nm_unlock(&h->uc_lock);
-            nm_source_unmap(h, tab, len);
-            nm_lock(&h->uc_lock);
-            continue;
-        }
-        memcpy(tab, h->uc_maps, h->uc_nmaps * sizeof *tab);
-        struct nm_uc_map *old = h->uc_maps;
-        size_t old_len = h->uc_maps_len;
-        h->uc_maps = tab;
-        h->uc_cap = len / sizeof *tab;
-        h->uc_maps_len = len;
-        if (old_len) {
-            nm_unlock(&h->uc_lock);
-            nm_source_unmap(h, old, old_len);
-            nm_lock(&h->uc_lock);
-        }
-        /* others may have filled it while the lock was dropped: check again */
-    }
+	for (;;) {
+		if (!h->uc_maps) {
+			h->uc_maps = h->uc_maps_inline;
+			h->uc_cap = NM_UC_INLINE;
+		}
+		if (h->uc_nmaps < h->uc_cap)
+			return 0;
+		size_t len = (2 * h->uc_cap * sizeof(struct nm_uc_map) + h->page_size - 1) & ~(h->page_size - 1);
+		int err = 0;
+		nm_unlock(&h->uc_lock);
+		struct nm_uc_map *tab = nm_source_map(h, len, &err, 1);
+		nm_lock(&h->uc_lock);
+		if (!tab)
+			return -1;
+		if (h->uc_nmaps < h->uc_cap || h->uc_cap >= len / sizeof *tab) {
+			/* another thread made room meanwhile */
+			nm_unlock(&h->uc_lock);
+			nm_source_unmap(h, tab, len);
+			nm_lock(&h->uc_lock);
+			continue;
+		}
+		memcpy(tab, h->uc_maps, h->uc_nmaps * sizeof *tab);
+		struct nm_uc_map *old = h->uc_maps;
+		size_t old_len = h->uc_maps_len;
+		h->uc_maps = tab;
+		h->uc_cap = len / sizeof *tab;
+		h->uc_maps_len = len;
+		if (old_len) {
+			nm_unlock(&h->uc_lock);
+			nm_source_unmap(h, old, old_len);
+			nm_lock(&h->uc_lock);
+		}
+		/* others may have filled it while the lock was dropped: check again */
+	}
 }
 
 static void map_insert(struct nm_heap *h, uintptr_t base, size_t len)
 {
-    size_t i = map_lower(h, base);
-    memmove(&h->uc_maps[i + 1], &h->uc_maps[i], (h->uc_nmaps - i) * sizeof *h->uc_maps);
-    h->uc_maps[i].base = base;
-    h->uc_maps[i].len = len;
-    h->uc_nmaps++;
+	size_t i = map_lower(h, base);
+	memmove(&h->uc_maps[i + 1], &h->uc_maps[i], (h->uc_nmaps - i) * sizeof *h->uc_maps);
+	h->uc_maps[i].base = base;
+	h->uc_maps[i].len = len;
+	h->uc_nmaps++;
 }
 
 static void map_remove(struct nm_heap *h, size_t i)
 {
-    h->uc_nmaps--;
-    memmove(&h->uc_maps[i], &h->uc_maps[i + 1], (h->uc_nmaps - i) * sizeof *h->uc_maps);
+	h->uc_nmaps--;
+	memmove(&h->uc_maps[i], &h->uc_maps[i + 1], (h->uc_nmaps - i) * sizeof *h->uc_maps);
 }
 
 /* ---- block headers ---- */
@@ -302,45 +301,43 @@ static void map_remove(struct nm_heap *h, size_t i)
    word 1: tag of a live block.  A freed block gets freed_tag in word 0. */
 static inline uintptr_t live_tag(const struct nm_heap *h, uintptr_t base, size_t size)
 {
-    return (uintptr_t)h->key ^ base ^ ((uintptr_t)size * 0x9E3779B97F4A7C15ull);
+	return (uintptr_t)h->key ^ base ^ ((uintptr_t)size * 0x9E3779B97F4A7C15ull);
 }
 static inline uintptr_t freed_tag(const struct nm_heap *h, uintptr_t base)
 {
-    return ~((uintptr_t)h->key ^ base);
+	return ~((uintptr_t)h->key ^ base);
 }
 static inline void set_header(const struct nm_heap *h, uintptr_t base, size_t size)
 {
-    uintptr_t *w = (uintptr_t *)base;
-    w[0] = size;
-    w[1] = live_tag(h, base, size);
+	uintptr_t *w = (uintptr_t *)base;
+	w[0] = size;
+	w[1] = live_tag(h, base, size);
 }
 
 static int ring_has(const struct nm_heap *h, uintptr_t a)
 {
-    for (unsigned i = 0; i < NM_RING; i++)
-        if (h->uc_ring[i] == a)
-            return 1;
-    return 0;
+	for (unsigned i = 0; i < NM_RING; i++)
+		if (h->uc_ring[i] == a)
+			return 1;
+	return 0;
 }
 
 /* Locked.  0 if a is a live block (its base and size out), else the kind of
    violation a free of a is.  Reads memory only inside the heap's mappings. */
-static int block_check(const struct nm_heap *h, uintptr_t a, uintptr_t *base_out,
-                       size_t *size_out)
+static int block_check(const struct nm_heap *h, uintptr_t a, uintptr_t *base_out, size_t *size_out)
 {
-    uintptr_t base = a - UC_HDR;
-    if ((a & (UC_GRAN - 1)) || a < UC_HDR || !map_has(h, base))
-        return ring_has(h, a) ? NM_HEAP_DOUBLE_FREE : NM_HEAP_INVALID_FREE;
-    const uintptr_t *w = (const uintptr_t *)base;
-    size_t size = w[0];
-    if (w[1] == live_tag(h, base, size) && size >= UC_MIN_SIZE && !(size & (UC_GRAN - 1)) &&
-        size <= PTRDIFF_MAX && map_has(h, base + size - 1)) {
-        *base_out = base;
-        *size_out = size;
-        return 0;
-    }
-    return w[0] == freed_tag(h, base) || ring_has(h, a) ? NM_HEAP_DOUBLE_FREE
-                                                        : NM_HEAP_INVALID_FREE;
+	uintptr_t base = a - UC_HDR;
+	if ((a & (UC_GRAN - 1)) || a < UC_HDR || !map_has(h, base))
+		return ring_has(h, a) ? NM_HEAP_DOUBLE_FREE : NM_HEAP_INVALID_FREE;
+	const uintptr_t *w = (const uintptr_t *)base;
+	size_t size = w[0];
+	if (w[1] == live_tag(h, base, size) && size >= UC_MIN_SIZE && !(size & (UC_GRAN - 1)) && size <= PTRDIFF_MAX &&
+	    map_has(h, base + size - 1)) {
+		*base_out = base;
+		*size_out = size;
+		return 0;
+	}
+	return w[0] == freed_tag(h, base) || ring_has(h, a) ? NM_HEAP_DOUBLE_FREE : NM_HEAP_INVALID_FREE;
 }
 
 /* ---- giving mappings back (uClibc-ng free.c, __UCLIBC_UCLINUX_BROKEN_MUNMAP__) ---- */
@@ -350,39 +347,39 @@ static int block_check(const struct nm_heap *h, uintptr_t a, uintptr_t *base_out
    locked; returns unlocked. */
 static void release(struct nm_heap *h, area_t *fa)
 {
-    uintptr_t start = fa_start(fa), end = fa_end(fa);
-    fa_unlink(h, fa);
-    if (!h->uc_free) {
-        /* the heap would have no free memory left: keep MALLOC_MIN_SIZE of it */
-        heap_free(h, start, UC_KEEP(h));
-        start += UC_KEEP(h);
-    }
-    size_t i = map_lower(h, start);
-    while (i < h->uc_nmaps && h->uc_maps[i].base + h->uc_maps[i].len <= end) {
-        uintptr_t ms = h->uc_maps[i].base, me = ms + h->uc_maps[i].len;
-        /* a gap before the mapping must be large enough to stay a free area */
-        if (ms == start || ms - start > UC_MIN_FREE_AREA) {
-            /* ...and so must what is left after it, else stop here */
-            if (me != end && me + UC_MIN_FREE_AREA > end)
-                break;
-            if (ms != start)
-                heap_free(h, start, ms - start);
-            map_remove(h, i);
-            start = me;
-            /* munmap unlocked; [start, end) is in no list meanwhile */
-            nm_unlock(&h->uc_lock);
-            nm_source_unmap(h, (void *)ms, me - ms);
-            nm_lock(&h->uc_lock);
-            /* the table may have changed: look again from start (uClibc-ng
+	uintptr_t start = fa_start(fa), end = fa_end(fa);
+	fa_unlink(h, fa);
+	if (!h->uc_free) {
+		/* the heap would have no free memory left: keep MALLOC_MIN_SIZE of it */
+		heap_free(h, start, UC_KEEP(h));
+		start += UC_KEEP(h);
+	}
+	size_t i = map_lower(h, start);
+	while (i < h->uc_nmaps && h->uc_maps[i].base + h->uc_maps[i].len <= end) {
+		uintptr_t ms = h->uc_maps[i].base, me = ms + h->uc_maps[i].len;
+		/* a gap before the mapping must be large enough to stay a free area */
+		if (ms == start || ms - start > UC_MIN_FREE_AREA) {
+			/* ...and so must what is left after it, else stop here */
+			if (me != end && me + UC_MIN_FREE_AREA > end)
+				break;
+			if (ms != start)
+				heap_free(h, start, ms - start);
+			map_remove(h, i);
+			start = me;
+			/* munmap unlocked; [start, end) is in no list meanwhile */
+			nm_unlock(&h->uc_lock);
+			nm_source_unmap(h, (void *)ms, me - ms);
+			nm_lock(&h->uc_lock);
+			/* the table may have changed: look again from start (uClibc-ng
                restarts its list walk too) */
-            i = map_lower(h, start);
-        } else {
-            i++;
-        }
-    }
-    if (start != end)
-        heap_free(h, start, end - start);
-    nm_unlock(&h->uc_lock);
+			i = map_lower(h, start);
+		} else {
+			i++;
+		}
+	}
+	if (start != end)
+		heap_free(h, start, end - start);
+	nm_unlock(&h->uc_lock);
 }
 
 /* ---- malloc / free ---- */
@@ -390,164 +387,164 @@ static void release(struct nm_heap *h, area_t *fa)
 /* Requests no machine could serve: fail as glibc does, nothing to report. */
 static void *impossible(struct nm_heap *h)
 {
-    atomic_fetch_add_explicit(&h->st_failed, 1, memory_order_relaxed);
-    errno = ENOMEM;
-    return NULL;
+	atomic_fetch_add_explicit(&h->st_failed, 1, memory_order_relaxed);
+	errno = ENOMEM;
+	return NULL;
 }
 
 /* malloc(n); req = the program's request, for the stats and the report. */
 static void *uc_alloc(struct nm_heap *h, size_t n, size_t req, const void *caller)
 {
-    nm_stat_request(h, req);
-    nm_heap_note_request(req, caller);
-    if (n > PTRDIFF_MAX - 2 * h->page_size)
-        return impossible(h);   /* uClibc-ng: size > -2 * MALLOC_HEADER_SIZE -> ENOMEM */
-    if (n == 0)
-        n = 1;   /* uClibc-ng's malloc(0) is malloc(1) */
-    size_t need = UC_ADJUST(n + UC_HDR);
-    if (need < UC_MIN_SIZE)
-        need = UC_MIN_SIZE;
-    size_t size = need;
-    nm_lock(&h->uc_lock);
-    uintptr_t base = heap_alloc(h, &size);
-    nm_unlock(&h->uc_lock);
-    if (NM_UNLIKELY(!base)) {
-        /* grow: one mapping of max(extend size, the block rounded to pages) */
-        size_t len = (need + h->page_size - 1) & ~(h->page_size - 1);
-        if (len < UC_EXTEND(h))
-            len = UC_EXTEND(h);
-        int err = 0;
-        /* uClibc-ng maps with MAP_UNINITIALIZED: the area's old bytes stay (its
+	nm_stat_request(h, req);
+	nm_heap_note_request(req, caller);
+	if (n > PTRDIFF_MAX - 2 * h->page_size)
+		return impossible(h); /* uClibc-ng: size > -2 * MALLOC_HEADER_SIZE -> ENOMEM */
+	if (n == 0)
+		n = 1; /* uClibc-ng's malloc(0) is malloc(1) */
+	size_t need = UC_ADJUST(n + UC_HDR);
+	if (need < UC_MIN_SIZE)
+		need = UC_MIN_SIZE;
+	size_t size = need;
+	nm_lock(&h->uc_lock);
+	uintptr_t base = heap_alloc(h, &size);
+	nm_unlock(&h->uc_lock);
+	if (NM_UNLIKELY(!base)) {
+		/* grow: one mapping of max(extend size, the block rounded to pages) */
+		size_t len = (need + h->page_size - 1) & ~(h->page_size - 1);
+		if (len < UC_EXTEND(h))
+			len = UC_EXTEND(h);
+		int err = 0;
+		/* uClibc-ng maps with MAP_UNINITIALIZED: the area's old bytes stay (its
            calloc clears what it hands out) */
-        void *blk = nm_source_map_ex(h, len, &err, 1, 1);
-        if (!blk)
-            goto oom;
-        nm_lock(&h->uc_lock);
-        if (map_reserve(h) != 0) {
-            nm_unlock(&h->uc_lock);
-            nm_source_unmap(h, blk, len);
-            goto oom;
-        }
-        map_insert(h, (uintptr_t)blk, len);
-        heap_free(h, (uintptr_t)blk, len);
-        size = need;
-        base = heap_alloc(h, &size);   /* cannot fail: blk's area alone fits */
-        nm_unlock(&h->uc_lock);
-    }
-    set_header(h, base, size);
-    nm_stat_in_use(h, (intptr_t)(size - UC_HDR));
-    return (void *)(base + UC_HDR);
+		void *blk = nm_source_map_ex(h, len, &err, 1, 1);
+		if (!blk)
+			goto oom;
+		nm_lock(&h->uc_lock);
+		if (map_reserve(h) != 0) {
+			nm_unlock(&h->uc_lock);
+			nm_source_unmap(h, blk, len);
+			goto oom;
+		}
+		map_insert(h, (uintptr_t)blk, len);
+		heap_free(h, (uintptr_t)blk, len);
+		size = need;
+		base = heap_alloc(h, &size); /* cannot fail: blk's area alone fits */
+		nm_unlock(&h->uc_lock);
+	}
+	set_header(h, base, size);
+	nm_stat_in_use(h, (intptr_t)(size - UC_HDR));
+	return (void *)(base + UC_HDR);
 oom:
-    nm_heap_report(h, NM_HEAP_NO_MEMORY, NULL, req, caller);
-    errno = ENOMEM;
-    return NULL;
+	nm_heap_report(h, NM_HEAP_NO_MEMORY, NULL, req, caller);
+	errno = ENOMEM;
+	return NULL;
 }
 
 void *nm_uc_malloc(struct nm_heap *h, size_t n, const void *caller)
 {
-    return uc_alloc(h, n, n, caller);
+	return uc_alloc(h, n, n, caller);
 }
 
 void nm_uc_free(struct nm_heap *h, void *p, const void *caller)
 {
-    uintptr_t a = (uintptr_t)p, base = 0;
-    size_t size = 0;
-    int saved = errno;
-    if (!p)
-        return;
-    nm_lock(&h->uc_lock);
-    int bad = block_check(h, a, &base, &size);
-    if (!bad) {
-        uintptr_t *w = (uintptr_t *)base, w0 = w[0], w1 = w[1];
-        w[0] = freed_tag(h, base);
-        w[1] = 0;
-        area_t *fa = heap_free(h, base, size);
-        if (NM_UNLIKELY(!fa)) {
-            /* a good header on a block that overlaps free memory: forged */
-            w[0] = w0;
-            w[1] = w1;
-            bad = NM_HEAP_INVALID_FREE;
-        } else {
-            h->uc_ring[h->uc_ring_pos++ % NM_RING] = a;
-            nm_stat_in_use(h, -(intptr_t)(size - UC_HDR));
-            if (fa->size >= UC_UNMAP_THRESHOLD(h)) {
-                release(h, fa);   /* unlocks */
-                errno = saved;
-                return;
-            }
-        }
-    }
-    nm_unlock(&h->uc_lock);
-    if (bad)
-        nm_heap_report(h, bad, p, 0, caller);
-    errno = saved;
+	uintptr_t a = (uintptr_t)p, base = 0;
+	size_t size = 0;
+	int saved = errno;
+	if (!p)
+		return;
+	nm_lock(&h->uc_lock);
+	int bad = block_check(h, a, &base, &size);
+	if (!bad) {
+		uintptr_t *w = (uintptr_t *)base, w0 = w[0], w1 = w[1];
+		w[0] = freed_tag(h, base);
+		w[1] = 0;
+		area_t *fa = heap_free(h, base, size);
+		if (NM_UNLIKELY(!fa)) {
+			/* a good header on a block that overlaps free memory: forged */
+			w[0] = w0;
+			w[1] = w1;
+			bad = NM_HEAP_INVALID_FREE;
+		} else {
+			h->uc_ring[h->uc_ring_pos++ % NM_RING] = a;
+			nm_stat_in_use(h, -(intptr_t)(size - UC_HDR));
+			if (fa->size >= UC_UNMAP_THRESHOLD(h)) {
+				release(h, fa); /* unlocks */
+				errno = saved;
+				return;
+			}
+		}
+	}
+	nm_unlock(&h->uc_lock);
+	if (bad)
+		nm_heap_report(h, bad, p, 0, caller);
+	errno = saved;
 }
 
 /* ---- calloc / realloc / memalign ---- */
 
 void *nm_uc_calloc(struct nm_heap *h, size_t nmemb, size_t size, const void *caller)
 {
-    size_t n;
-    if (__builtin_mul_overflow(nmemb, size, &n)) {
-        errno = ENOMEM;   /* uClibc-ng's calloc checks the product too */
-        return NULL;
-    }
-    void *p = uc_alloc(h, n, n, caller);
-    if (p)
-        memset(p, 0, n);   /* uClinux maps heap memory MAP_UNINITIALIZED, and it is reused */
-    return p;
+	size_t n;
+	if (__builtin_mul_overflow(nmemb, size, &n)) {
+		errno = ENOMEM; /* uClibc-ng's calloc checks the product too */
+		return NULL;
+	}
+	void *p = uc_alloc(h, n, n, caller);
+	if (p)
+		memset(p, 0, n); /* uClinux maps heap memory MAP_UNINITIALIZED, and it is reused */
+	return p;
 }
 
 void *nm_uc_realloc(struct nm_heap *h, void *p, size_t n, const void *caller)
 {
-    if (!p)
-        return uc_alloc(h, n, n, caller);
-    if (n == 0) {
-        nm_uc_free(h, p, caller);   /* uClibc-ng (and glibc): free, return NULL */
-        return NULL;
-    }
-    nm_stat_request(h, n);
-    if (n > PTRDIFF_MAX - 2 * h->page_size)
-        return impossible(h);
-    size_t need = UC_ADJUST(n + UC_HDR), size = 0;
-    uintptr_t base = 0;
-    if (need < UC_MIN_SIZE)
-        need = UC_MIN_SIZE;
-    nm_lock(&h->uc_lock);
-    int bad = block_check(h, (uintptr_t)p, &base, &size);
-    if (bad) {
-        /* glibc would abort; report and fail, leaving the block alone */
-        nm_unlock(&h->uc_lock);
-        nm_heap_report(h, bad, p, 0, caller);
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (need > size) {
-        size_t extra = heap_alloc_at(h, base + size, need - size);
-        if (extra) {
-            set_header(h, base, size + extra);
-            nm_unlock(&h->uc_lock);
-            nm_stat_in_use(h, (intptr_t)extra);
-            return p;
-        }
-        nm_unlock(&h->uc_lock);
-        void *q = uc_alloc(h, n, n, caller);
-        if (!q)
-            return NULL;   /* p untouched */
-        memcpy(q, p, size - UC_HDR);
-        nm_uc_free(h, p, caller);
-        return q;
-    }
-    if (need + UC_REALLOC_MIN_FREE <= size) {
-        /* shrink: the tail goes back to the heap (no unmapping, as uClibc-ng) */
-        heap_free(h, base + need, size - need);
-        set_header(h, base, need);
-        nm_unlock(&h->uc_lock);
-        nm_stat_in_use(h, -(intptr_t)(size - need));
-        return p;
-    }
-    nm_unlock(&h->uc_lock);
-    return p;
+	if (!p)
+		return uc_alloc(h, n, n, caller);
+	if (n == 0) {
+		nm_uc_free(h, p, caller); /* uClibc-ng (and glibc): free, return NULL */
+		return NULL;
+	}
+	nm_stat_request(h, n);
+	if (n > PTRDIFF_MAX - 2 * h->page_size)
+		return impossible(h);
+	size_t need = UC_ADJUST(n + UC_HDR), size = 0;
+	uintptr_t base = 0;
+	if (need < UC_MIN_SIZE)
+		need = UC_MIN_SIZE;
+	nm_lock(&h->uc_lock);
+	int bad = block_check(h, (uintptr_t)p, &base, &size);
+	if (bad) {
+		/* glibc would abort; report and fail, leaving the block alone */
+		nm_unlock(&h->uc_lock);
+		nm_heap_report(h, bad, p, 0, caller);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (need > size) {
+		size_t extra = heap_alloc_at(h, base + size, need - size);
+		if (extra) {
+			set_header(h, base, size + extra);
+			nm_unlock(&h->uc_lock);
+			nm_stat_in_use(h, (intptr_t)extra);
+			return p;
+		}
+		nm_unlock(&h->uc_lock);
+		void *q = uc_alloc(h, n, n, caller);
+		if (!q)
+			return NULL; /* p untouched */
+		memcpy(q, p, size - UC_HDR);
+		nm_uc_free(h, p, caller);
+		return q;
+	}
+	if (need + UC_REALLOC_MIN_FREE <= size) {
+		/* shrink: the tail goes back to the heap (no unmapping, as uClibc-ng) */
+		heap_free(h, base + need, size - need);
+		set_header(h, base, need);
+		nm_unlock(&h->uc_lock);
+		nm_stat_in_use(h, -(intptr_t)(size - need));
+		return p;
+	}
+	nm_unlock(&h->uc_lock);
+	return p;
 }
 
 /*      ______________________ TOTAL _________________________
@@ -556,62 +553,62 @@ void *nm_uc_realloc(struct nm_heap *h, void *p, size_t n, const void *caller)
  * head and tail (when large enough) go back to the heap (uClibc-ng memalign.c). */
 void *nm_uc_memalign(struct nm_heap *h, size_t align, size_t n, const void *caller)
 {
-    if (align <= UC_GRAN)
-        return uc_alloc(h, n, n, caller);   /* malloc's blocks are aligned already */
-    if (align > ((size_t)1 << 40) || n > PTRDIFF_MAX - 2 * align - 2 * h->page_size) {
-        nm_stat_request(h, n);
-        return impossible(h);
-    }
-    size_t size = UC_ADJUST(n);
-    if (size < UC_MIN_SIZE - UC_HDR)
-        size = UC_MIN_SIZE - UC_HDR;   /* uClibc-ng lets memalign(a, 0) make a block too small to free */
-    uintptr_t mem = (uintptr_t)uc_alloc(h, size + 2 * align, n, caller);
-    if (!mem)
-        return NULL;
-    nm_lock(&h->uc_lock);
-    uintptr_t base = mem - UC_HDR;
-    size_t old = *(const size_t *)base;
-    uintptr_t tot_end = base + old;
-    uintptr_t addr = (mem + align - 1) & ~(uintptr_t)(align - 1);
-    if (addr != mem) {
-        size_t init = addr - mem;
-        if (init < UC_MIN_SIZE) {
-            /* the head must be able to hold a free area */
-            addr = (mem + UC_MIN_SIZE + align - 1) & ~(uintptr_t)(align - 1);
-            init = addr - mem;
-        }
-        ((uintptr_t *)base)[0] = ((uintptr_t *)base)[1] = 0;   /* no longer a block */
-        heap_free(h, base, init);
-        base += init;
-    }
-    uintptr_t end = addr + size;
-    if (end + UC_REALLOC_MIN_FREE < tot_end)
-        heap_free(h, end, tot_end - end);
-    else
-        end = tot_end;
-    set_header(h, base, end - base);
-    nm_unlock(&h->uc_lock);
-    nm_stat_in_use(h, (intptr_t)(end - base) - (intptr_t)old);
-    return (void *)addr;
+	if (align <= UC_GRAN)
+		return uc_alloc(h, n, n, caller); /* malloc's blocks are aligned already */
+	if (align > ((size_t)1 << 40) || n > PTRDIFF_MAX - 2 * align - 2 * h->page_size) {
+		nm_stat_request(h, n);
+		return impossible(h);
+	}
+	size_t size = UC_ADJUST(n);
+	if (size < UC_MIN_SIZE - UC_HDR)
+		size = UC_MIN_SIZE - UC_HDR; /* uClibc-ng lets memalign(a, 0) make a block too small to free */
+	uintptr_t mem = (uintptr_t)uc_alloc(h, size + 2 * align, n, caller);
+	if (!mem)
+		return NULL;
+	nm_lock(&h->uc_lock);
+	uintptr_t base = mem - UC_HDR;
+	size_t old = *(const size_t *)base;
+	uintptr_t tot_end = base + old;
+	uintptr_t addr = (mem + align - 1) & ~(uintptr_t)(align - 1);
+	if (addr != mem) {
+		size_t init = addr - mem;
+		if (init < UC_MIN_SIZE) {
+			/* the head must be able to hold a free area */
+			addr = (mem + UC_MIN_SIZE + align - 1) & ~(uintptr_t)(align - 1);
+			init = addr - mem;
+		}
+		((uintptr_t *)base)[0] = ((uintptr_t *)base)[1] = 0; /* no longer a block */
+		heap_free(h, base, init);
+		base += init;
+	}
+	uintptr_t end = addr + size;
+	if (end + UC_REALLOC_MIN_FREE < tot_end)
+		heap_free(h, end, tot_end - end);
+	else
+		end = tot_end;
+	set_header(h, base, end - base);
+	nm_unlock(&h->uc_lock);
+	nm_stat_in_use(h, (intptr_t)(end - base) - (intptr_t)old);
+	return (void *)addr;
 }
 
 /* ---- queries ---- */
 
 int nm_uc_classify(struct nm_heap *h, const void *p, size_t *usable)
 {
-    uintptr_t base;
-    size_t size = 0;
-    nm_lock(&h->uc_lock);
-    int bad = block_check(h, (uintptr_t)p, &base, &size);
-    nm_unlock(&h->uc_lock);
-    *usable = bad ? 0 : size - UC_HDR;
-    return bad;
+	uintptr_t base;
+	size_t size = 0;
+	nm_lock(&h->uc_lock);
+	int bad = block_check(h, (uintptr_t)p, &base, &size);
+	nm_unlock(&h->uc_lock);
+	*usable = bad ? 0 : size - UC_HDR;
+	return bad;
 }
 
 size_t nm_uc_usable(struct nm_heap *h, const void *p)
 {
-    size_t n;
-    return nm_uc_classify(h, p, &n) ? 0 : n;
+	size_t n;
+	return nm_uc_classify(h, p, &n) ? 0 : n;
 }
 
 /* ---- trim, destroy, fork ---- */
@@ -620,67 +617,66 @@ size_t nm_uc_usable(struct nm_heap *h, const void *p)
    must stay valid areas).  Not in uClibc-ng: what malloc_trim does here. */
 int nm_uc_trim(struct nm_heap *h)
 {
-    int saved = errno, any = 0;
-    for (;;) {
-        nm_lock(&h->uc_lock);
-        area_t *fa = h->uc_free;
-        size_t i = 0;
-        while (fa && i < h->uc_nmaps) {
-            uintptr_t ms = h->uc_maps[i].base, me = ms + h->uc_maps[i].len;
-            if (fa_end(fa) < me) {
-                fa = fa->next;   /* ends before the mapping does: cannot hold it */
-                continue;
-            }
-            uintptr_t s = fa_start(fa), e = fa_end(fa);
-            if (s <= ms && (s == ms || ms - s > UC_MIN_FREE_AREA) &&
-                (e == me || e - me > UC_MIN_FREE_AREA))
-                break;
-            i++;
-        }
-        if (!fa || i >= h->uc_nmaps) {
-            nm_unlock(&h->uc_lock);
-            break;
-        }
-        uintptr_t s = fa_start(fa), e = fa_end(fa);
-        uintptr_t ms = h->uc_maps[i].base, me = ms + h->uc_maps[i].len;
-        fa_unlink(h, fa);
-        if (ms != s)
-            heap_free(h, s, ms - s);
-        if (e != me)
-            heap_free(h, me, e - me);
-        map_remove(h, i);
-        nm_unlock(&h->uc_lock);
-        nm_source_unmap(h, (void *)ms, me - ms);
-        any = 1;
-    }
-    errno = saved;
-    return any;
+	int saved = errno, any = 0;
+	for (;;) {
+		nm_lock(&h->uc_lock);
+		area_t *fa = h->uc_free;
+		size_t i = 0;
+		while (fa && i < h->uc_nmaps) {
+			uintptr_t ms = h->uc_maps[i].base, me = ms + h->uc_maps[i].len;
+			if (fa_end(fa) < me) {
+				fa = fa->next; /* ends before the mapping does: cannot hold it */
+				continue;
+			}
+			uintptr_t s = fa_start(fa), e = fa_end(fa);
+			if (s <= ms && (s == ms || ms - s > UC_MIN_FREE_AREA) && (e == me || e - me > UC_MIN_FREE_AREA))
+				break;
+			i++;
+		}
+		if (!fa || i >= h->uc_nmaps) {
+			nm_unlock(&h->uc_lock);
+			break;
+		}
+		uintptr_t s = fa_start(fa), e = fa_end(fa);
+		uintptr_t ms = h->uc_maps[i].base, me = ms + h->uc_maps[i].len;
+		fa_unlink(h, fa);
+		if (ms != s)
+			heap_free(h, s, ms - s);
+		if (e != me)
+			heap_free(h, me, e - me);
+		map_remove(h, i);
+		nm_unlock(&h->uc_lock);
+		nm_source_unmap(h, (void *)ms, me - ms);
+		any = 1;
+	}
+	errno = saved;
+	return any;
 }
 
 void nm_uc_destroy(struct nm_heap *h)
 {
-    /* single-threaded by contract (nm_heap_destroy) */
-    for (size_t i = 0; i < h->uc_nmaps; i++)
-        nm_source_unmap(h, (void *)h->uc_maps[i].base, h->uc_maps[i].len);
-    if (h->uc_maps_len)
-        nm_source_unmap(h, h->uc_maps, h->uc_maps_len);
-    h->uc_free = NULL;
-    h->uc_maps = NULL;
-    h->uc_nmaps = h->uc_cap = h->uc_maps_len = 0;
-    memset(h->uc_ring, 0, sizeof h->uc_ring);
+	/* single-threaded by contract (nm_heap_destroy) */
+	for (size_t i = 0; i < h->uc_nmaps; i++)
+		nm_source_unmap(h, (void *)h->uc_maps[i].base, h->uc_maps[i].len);
+	if (h->uc_maps_len)
+		nm_source_unmap(h, h->uc_maps, h->uc_maps_len);
+	h->uc_free = NULL;
+	h->uc_maps = NULL;
+	h->uc_nmaps = h->uc_cap = h->uc_maps_len = 0;
+	memset(h->uc_ring, 0, sizeof h->uc_ring);
 }
 
 void nm_uc_atfork_prepare(struct nm_heap *h)
 {
-    nm_lock(&h->uc_lock);
+	nm_lock(&h->uc_lock);
 }
 
 void nm_uc_atfork_parent(struct nm_heap *h)
 {
-    nm_unlock(&h->uc_lock);
+	nm_unlock(&h->uc_lock);
 }
 
 void nm_uc_atfork_child(struct nm_heap *h)
 {
-    atomic_store_explicit(&h->uc_lock.v, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->uc_lock.v, 0, memory_order_relaxed);
 }

@@ -11,7 +11,6 @@
 #include <sys/mman.h>
 #include <time.h>
 
-
 /* Room for n more bytes (and the NUL), growing the buffer if it may. */
 static bool room(struct nm_buf *b, size_t n)
 {
@@ -175,13 +174,13 @@ void put_flags(struct nm_buf *b, unsigned long v, const struct flag_name *names,
 static const struct flag_name prot_names[] = {
 	{ PROT_READ, "PROT_READ" }, { PROT_WRITE, "PROT_WRITE" }, { PROT_EXEC, "PROT_EXEC" }, { 0, NULL }
 };
-static const struct flag_name map_names[] = {
-	{ 0x03, "MAP_SHARED_VALIDATE" }, { MAP_SHARED, "MAP_SHARED" }, { MAP_PRIVATE, "MAP_PRIVATE" },
-	{ 0x08, "MAP_DROPPABLE" }, { MAP_FIXED, "MAP_FIXED" }, { MAP_ANONYMOUS, "MAP_ANONYMOUS" },
-	{ 0x100000, "MAP_FIXED_NOREPLACE" }, { MAP_GROWSDOWN, "MAP_GROWSDOWN" }, { MAP_NORESERVE, "MAP_NORESERVE" },
-	{ MAP_POPULATE, "MAP_POPULATE" }, { MAP_STACK, "MAP_STACK" }, { MAP_LOCKED, "MAP_LOCKED" },
-	{ 0x4000000, "MAP_UNINITIALIZED" }, { 0, NULL }
-};
+static const struct flag_name map_names[] = { { 0x03, "MAP_SHARED_VALIDATE" },     { MAP_SHARED, "MAP_SHARED" },
+					      { MAP_PRIVATE, "MAP_PRIVATE" },      { 0x08, "MAP_DROPPABLE" },
+					      { MAP_FIXED, "MAP_FIXED" },          { MAP_ANONYMOUS, "MAP_ANONYMOUS" },
+					      { 0x100000, "MAP_FIXED_NOREPLACE" }, { MAP_GROWSDOWN, "MAP_GROWSDOWN" },
+					      { MAP_NORESERVE, "MAP_NORESERVE" },  { MAP_POPULATE, "MAP_POPULATE" },
+					      { MAP_STACK, "MAP_STACK" },          { MAP_LOCKED, "MAP_LOCKED" },
+					      { 0x4000000, "MAP_UNINITIALIZED" },  { 0, NULL } };
 static const struct flag_name mremap_names[] = {
 	{ 1, "MREMAP_MAYMOVE" }, { 2, "MREMAP_FIXED" }, { 4, "MREMAP_DONTUNMAP" }, { 0, NULL }
 };
@@ -279,18 +278,30 @@ void put_call(struct nm_buf *b, const struct nm_call *c)
 const char *errno_name(long e)
 {
 	switch (e) {
-	case EPERM: return "EPERM";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case ENODEV: return "ENODEV";
-	case ETXTBSY: return "ETXTBSY";
-	case EFBIG: return "EFBIG";
-	case ENOSYS: return "ENOSYS";
-	case EEXIST: return "EEXIST";
-	case ENOENT: return "ENOENT";
-	default: return "E?";
+	case EPERM:
+		return "EPERM";
+	case EBADF:
+		return "EBADF";
+	case ENOMEM:
+		return "ENOMEM";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	case ENODEV:
+		return "ENODEV";
+	case ETXTBSY:
+		return "ETXTBSY";
+	case EFBIG:
+		return "EFBIG";
+	case ENOSYS:
+		return "ENOSYS";
+	case EEXIST:
+		return "EEXIST";
+	case ENOENT:
+		return "ENOENT";
+	default:
+		return "E?";
 	}
 }
 

@@ -17,7 +17,7 @@ struct nm_engine;
 
 /* What a descriptor of ours must still be when we write to it. */
 struct nm_outfd {
-	int fd;       /* -1: none */
+	int fd; /* -1: none */
 	dev_t dev;
 	ino_t ino;
 };

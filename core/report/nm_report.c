@@ -126,7 +126,8 @@ static void log_failure(struct nm_engine *e, long err)
 		e->rep.rec = b.p;
 		e->rep.rec_cap = b.cap;
 	} else {
-		static const char msg[] = "nommu: cannot write the log (out of memory); this process's report is incomplete\n";
+		static const char msg[] = "nommu: cannot write the log (out of memory); this process's report is "
+					  "incomplete\n";
 		b = (struct nm_buf){ .p = (char *)msg, .len = sizeof(msg) - 1 };
 	}
 	if (e->rep.report.fd >= 0)
@@ -163,8 +164,8 @@ struct nm_pending_event {
 static __thread struct nm_pending_event pending[NM_PENDING] __attribute__((tls_model("initial-exec")));
 static __thread unsigned pending_count __attribute__((tls_model("initial-exec")));
 
-enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s,
-			    const struct nm_call *call, long device_ret)
+enum nm_action nm_violation(struct nm_engine *e, enum nm_rule rule, const struct nm_site *s, const struct nm_call *call,
+			    long device_ret)
 {
 	enum nm_action act = nm_action_of(e, rule);
 	if (act == NM_ACT_OFF)
@@ -191,8 +192,8 @@ static uintptr_t context_hash(enum nm_rule rule, void *const *pcs, int n)
 	return h;
 }
 
-static struct nm_context *context_find(struct nm_engine *e, enum nm_rule rule, uintptr_t h, void *const *pcs,
-				       int n, bool *fresh)
+static struct nm_context *context_find(struct nm_engine *e, enum nm_rule rule, uintptr_t h, void *const *pcs, int n,
+				       bool *fresh)
 {
 	for (unsigned i = 0; i < NM_CONTEXTS; i++) {
 		struct nm_context *c = &e->rep.contexts[(h + i) % NM_CONTEXTS];
@@ -200,7 +201,8 @@ static struct nm_context *context_find(struct nm_engine *e, enum nm_rule rule, u
 			*fresh = true;
 			return c;
 		}
-		if (c->rule == rule && c->hash == h && c->npcs == n && memcmp(c->pcs, pcs, sizeof(void *) * (size_t)n) == 0) {
+		if (c->rule == rule && c->hash == h && c->npcs == n &&
+		    memcmp(c->pcs, pcs, sizeof(void *) * (size_t)n) == 0) {
 			*fresh = false;
 			return c;
 		}
@@ -366,7 +368,8 @@ static void write_stderr(struct nm_engine *e, const struct nm_pending_event *p, 
 	if (p->device_ret >= 0) /* not an error: the memory is the same in every mode */
 		put(&b, " [noted]");
 	else
-		put(&b, p->action == NM_ACT_STRICT ? " [strict: device answer given]" : " [report: desktop answer given]");
+		put(&b,
+		    p->action == NM_ACT_STRICT ? " [strict: device answer given]" : " [report: desktop answer given]");
 	put(&b, " in ");
 	if (n)
 		put_frame(&b, &frames[0]);
@@ -452,8 +455,8 @@ static int capture(const struct nm_pending_event *p, void **raw, int *first)
 	return n - f < NM_FRAMES ? n - f : NM_FRAMES;
 }
 
-static void record_context(struct nm_engine *e, const struct nm_pending_event *p, void **pcs, int n,
-			   int key, uintptr_t h, struct nm_frame *frames);
+static void record_context(struct nm_engine *e, const struct nm_pending_event *p, void **pcs, int n, int key,
+			   uintptr_t h, struct nm_frame *frames);
 
 static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 {
@@ -496,8 +499,8 @@ static void report_one(struct nm_engine *e, const struct nm_pending_event *p)
 
 /* Name the frames of a context seen for the first time (loader lock), then record
  * it and write it out (our lock). */
-static void record_context(struct nm_engine *e, const struct nm_pending_event *p, void **pcs, int n,
-			   int key, uintptr_t h, struct nm_frame *frames)
+static void record_context(struct nm_engine *e, const struct nm_pending_event *p, void **pcs, int n, int key,
+			   uintptr_t h, struct nm_frame *frames)
 {
 	struct nm_context *c;
 	bool fresh;

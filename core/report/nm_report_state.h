@@ -16,14 +16,14 @@
 
 /* One violation context (a rule at one call stack's top frames), for dedup. */
 struct nm_context {
-	uint16_t rule;             /* enum nm_rule */
+	uint16_t rule; /* enum nm_rule */
 	bool used, suppressed;
 	uint8_t npcs;
 	uint32_t id;
 	uintptr_t hash;
 	void *pcs[8];
 	unsigned long count;
-	char top[192];             /* frame 0 as "function+0x.. (module+0x..)" */
+	char top[192]; /* frame 0 as "function+0x.. (module+0x..)" */
 	char suppression[64];
 };
 #define NM_CONTEXTS 1024
@@ -43,9 +43,9 @@ struct nm_report_state {
 	unsigned long contexts_used;
 
 	/* the report writer's own (nm_report.c) */
-	char *rec;                   /* where records are built: host memory, grown as needed */
+	char *rec; /* where records are built: host memory, grown as needed */
 	size_t rec_cap;
-	bool log_failed;             /* a log write failed: no more records; marker made */
+	bool log_failed;                    /* a log write failed: no more records; marker made */
 	char log_file[NM_LOG_FILE_MAX + 8]; /* the log's expanded name, absolute; room for ".failed" */
 };
 

@@ -24,16 +24,20 @@
 #include <errno.h>
 #include <string.h>
 
-enum line_kind { FUN, OBJ, ANY };
+enum line_kind {
+	FUN,
+	OBJ,
+	ANY
+};
 
 struct frame_line {
 	enum line_kind kind;
-	const char *pattern;      /* "" for ANY */
+	const char *pattern; /* "" for ANY */
 };
 
 struct entry {
 	const char *name, *rule;
-	size_t first, nlines;     /* its frame lines: lines[first .. first + nlines) */
+	size_t first, nlines; /* its frame lines: lines[first .. first + nlines) */
 };
 
 static struct entry *entries;
@@ -64,8 +68,7 @@ bool nm_glob_match(const char *pat, const char *s)
 }
 
 /* "PATH:LINE: bad suppression entry: REASON" (LINE 0: no line) */
-static int refuse(char *err, size_t errlen, const char *path, size_t lineno, const char *what,
-		  const char *reason)
+static int refuse(char *err, size_t errlen, const char *path, size_t lineno, const char *what, const char *reason)
 {
 	char num[24], rev[24];
 	int k = 0;
@@ -164,7 +167,8 @@ static int parse(char *text, size_t len, const char *path, char *err, size_t err
 
 		if (!cur) {
 			if (n != 1 || *s != '{')
-				return refuse(err, errlen, path, lineno, bad, "'{' expected (an entry starts with '{' alone on its line)");
+				return refuse(err, errlen, path, lineno, bad,
+					      "'{' expected (an entry starts with '{' alone on its line)");
 			cur = &entries[nentries];
 			memset(cur, 0, sizeof(*cur));
 			cur->first = nentries ? entries[nentries - 1].first + entries[nentries - 1].nlines : 0;
@@ -186,7 +190,8 @@ static int parse(char *text, size_t len, const char *path, char *err, size_t err
 		bool is_any = n == 3 && memcmp(s, "...", 3) == 0;
 		if (!cur->name) {
 			if (is_rule || is_frame || is_any)
-				return refuse(err, errlen, path, lineno, bad, "the entry has no name (its first line is its name)");
+				return refuse(err, errlen, path, lineno, bad,
+					      "the entry has no name (its first line is its name)");
 			cur->name = s;
 			continue;
 		}
@@ -237,7 +242,9 @@ int nm_suppressions_load(const char *path, char *err, size_t errlen)
 		/* a directory, a FIFO (which only the first process could read)... */
 		nm_os_close((int)fd);
 		nm_strlcpy3(err, errlen, cannot, path,
-			    r < 0 ? "" : S_ISDIR(st.st_mode) ? ": it is a directory" : ": not a regular file");
+			    r < 0                         ? ""
+				    : S_ISDIR(st.st_mode) ? ": it is a directory"
+							  : ": not a regular file");
 		return -1;
 	}
 	size_t len = 0, cap = 0;

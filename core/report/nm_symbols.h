@@ -13,12 +13,12 @@
 #define NM_MODULE_MAX 1024
 
 struct nm_frame {
-	uintptr_t pc;                 /* return address */
-	uintptr_t base;               /* load bias of its module */
-	uintptr_t offset;             /* pc - base */
+	uintptr_t pc;     /* return address */
+	uintptr_t base;   /* load bias of its module */
+	uintptr_t offset; /* pc - base */
 	uintptr_t function_off;
 	char module[NM_MODULE_MAX];
-	char function[NM_FUNC_MAX];   /* "" when unknown */
+	char function[NM_FUNC_MAX]; /* "" when unknown */
 	char build_id[NM_BUILD_ID_MAX];
 	bool module_cut, function_cut; /* longer than the field: cut */
 };

@@ -4,7 +4,6 @@
  *
  *   bench mmap4k | mmap1m | malloc | malloc4t | realloc | realloc-big
  */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,7 +44,9 @@ static uint64_t rng(uint64_t *s)
 
 static double malloc_mix(long n, uint64_t seed)
 {
-	enum { WINDOW = 1024 };
+	enum {
+		WINDOW = 1024
+	};
 	void *live[WINDOW] = { 0 };
 	double t0 = now_ns();
 	for (long i = 0; i < n; i++) {

@@ -87,8 +87,8 @@ static unsigned char iobuf[3 * MAX_PG]; /* the oracle's iobuf: 3 pages */
 
 static char line[2048];
 static size_t line_len;
-static char cur_id[16] = "-";    /* last probe started, for crash reports */
-static int probe_faults;         /* faults caught by the guard in this probe */
+static char cur_id[16] = "-"; /* last probe started, for crash reports */
+static int probe_faults;      /* faults caught by the guard in this probe */
 static int last_fault_sig;
 
 /* append to the line being built (truncated, never overflowing, if too long) */
@@ -151,17 +151,14 @@ static const char *errno_name(long e)
 		int no;
 		const char *name;
 	} names[] = {
-		{ EPERM, "EPERM" },     { ENOENT, "ENOENT" },       { ESRCH, "ESRCH" },
-		{ EINTR, "EINTR" },     { EIO, "EIO" },             { ENXIO, "ENXIO" },
-		{ E2BIG, "E2BIG" },     { EBADF, "EBADF" },         { ECHILD, "ECHILD" },
-		{ EAGAIN, "EAGAIN" },   { ENOMEM, "ENOMEM" },       { EACCES, "EACCES" },
-		{ EFAULT, "EFAULT" },   { EBUSY, "EBUSY" },         { EEXIST, "EEXIST" },
-		{ ENODEV, "ENODEV" },   { ENOTDIR, "ENOTDIR" },     { EISDIR, "EISDIR" },
-		{ EINVAL, "EINVAL" },   { ENFILE, "ENFILE" },       { EMFILE, "EMFILE" },
-		{ ETXTBSY, "ETXTBSY" }, { EFBIG, "EFBIG" },         { ENOSPC, "ENOSPC" },
-		{ ESPIPE, "ESPIPE" },   { EROFS, "EROFS" },         { ERANGE, "ERANGE" },
-		{ ENOSYS, "ENOSYS" },   { EIDRM, "EIDRM" },         { EOVERFLOW, "EOVERFLOW" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" },
+		{ EPERM, "EPERM" },     { ENOENT, "ENOENT" },       { ESRCH, "ESRCH" },           { EINTR, "EINTR" },
+		{ EIO, "EIO" },         { ENXIO, "ENXIO" },         { E2BIG, "E2BIG" },           { EBADF, "EBADF" },
+		{ ECHILD, "ECHILD" },   { EAGAIN, "EAGAIN" },       { ENOMEM, "ENOMEM" },         { EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" },   { EBUSY, "EBUSY" },         { EEXIST, "EEXIST" },         { ENODEV, "ENODEV" },
+		{ ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },       { EINVAL, "EINVAL" },         { ENFILE, "ENFILE" },
+		{ EMFILE, "EMFILE" },   { ETXTBSY, "ETXTBSY" },     { EFBIG, "EFBIG" },           { ENOSPC, "ENOSPC" },
+		{ ESPIPE, "ESPIPE" },   { EROFS, "EROFS" },         { ERANGE, "ERANGE" },         { ENOSYS, "ENOSYS" },
+		{ EIDRM, "EIDRM" },     { EOVERFLOW, "EOVERFLOW" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	};
 	size_t i;
 
@@ -206,8 +203,8 @@ static void end(void)
 	out("\n");
 	flush_line();
 	if (probe_faults)
-		info("%s: %d memory access(es) faulted (signal %d) during the checks; those keys print -1",
-		     cur_id, probe_faults, last_fault_sig);
+		info("%s: %d memory access(es) faulted (signal %d) during the checks; those keys print -1", cur_id,
+		     probe_faults, last_fault_sig);
 }
 
 /* one-shot probe without keys */
@@ -261,7 +258,13 @@ static sigjmp_buf guard_jmp;
 static volatile sig_atomic_t guard_armed;
 static int guard_installed;
 
-enum access { READ_PATTERN, READ_ZERO, READ_BYTE, WRITE_BYTE, WRITE_PATTERN };
+enum access {
+	READ_PATTERN,
+	READ_ZERO,
+	READ_BYTE,
+	WRITE_BYTE,
+	WRITE_PATTERN
+};
 
 /* test pattern; mkcpio.py 'pattern:' and the oracle use the same bytes */
 static unsigned char pat(int seed, ul i)
@@ -278,11 +281,21 @@ static __attribute__((noinline)) int access_bytes(enum access op, ul addr, ul n,
 
 	for (i = 0; i < n && ok; i++) {
 		switch (op) {
-		case READ_PATTERN: ok = p[i] == pat(arg, i); break;
-		case READ_ZERO: ok = p[i] == 0; break;
-		case READ_BYTE: ok = p[i] == (unsigned char)arg; break;
-		case WRITE_BYTE: p[i] = (unsigned char)arg; break;
-		case WRITE_PATTERN: p[i] = pat(arg, i); break;
+		case READ_PATTERN:
+			ok = p[i] == pat(arg, i);
+			break;
+		case READ_ZERO:
+			ok = p[i] == 0;
+			break;
+		case READ_BYTE:
+			ok = p[i] == (unsigned char)arg;
+			break;
+		case WRITE_BYTE:
+			p[i] = (unsigned char)arg;
+			break;
+		case WRITE_PATTERN:
+			p[i] = pat(arg, i);
+			break;
 		}
 	}
 	return ok;
@@ -307,11 +320,26 @@ static int guarded(enum access op, ul addr, ul n, int arg)
 	return ok;
 }
 
-static int check(ul addr, ul n, int seed) { return guarded(READ_PATTERN, addr, n, seed); }
-static int allzero(ul addr, ul n) { return guarded(READ_ZERO, addr, n, 0); }
-static int byte_is(ul addr, unsigned char v) { return guarded(READ_BYTE, addr, 1, v); }
-static void store(ul addr, unsigned char v) { guarded(WRITE_BYTE, addr, 1, v); }
-static void fill(ul addr, ul n, int seed) { guarded(WRITE_PATTERN, addr, n, seed); }
+static int check(ul addr, ul n, int seed)
+{
+	return guarded(READ_PATTERN, addr, n, seed);
+}
+static int allzero(ul addr, ul n)
+{
+	return guarded(READ_ZERO, addr, n, 0);
+}
+static int byte_is(ul addr, unsigned char v)
+{
+	return guarded(READ_BYTE, addr, 1, v);
+}
+static void store(ul addr, unsigned char v)
+{
+	guarded(WRITE_BYTE, addr, 1, v);
+}
+static void fill(ul addr, ul n, int seed)
+{
+	guarded(WRITE_PATTERN, addr, n, seed);
+}
 
 /* ------------------------------------------------------------- files */
 
@@ -333,7 +361,7 @@ static const char *path_of(const char *rel)
 	return made_paths[n_made++];
 }
 
-static char disk_dir[PATH_MAX];          /* DISK_DIR/nommu-probe-disk.XXXXXX (DF probes) */
+static char disk_dir[PATH_MAX];           /* DISK_DIR/nommu-probe-disk.XXXXXX (DF probes) */
 static char disk_paths[2][PATH_MAX + 16]; /* its files */
 
 /* remove what path_of() named, deepest first (files before their directories), and the
@@ -433,7 +461,8 @@ static void on_fault(int sig)
 	}
 	/* a real crash: say where, remove our files, die of the same signal */
 	signal(sig, SIG_DFL);
-	say(sig == SIGBUS ? "I probe crashed: SIGBUS after/during probe " : "I probe crashed: SIGSEGV after/during probe ");
+	say(sig == SIGBUS ? "I probe crashed: SIGBUS after/during probe "
+			  : "I probe crashed: SIGSEGV after/during probe ");
 	say(cur_id);
 	say("\n");
 	cleanup();
@@ -503,7 +532,8 @@ static int safe_extra_range(const char *id, ul addr, ul len)
 	if (!map_fixed_honoured || len == 0 || range_free(addr, addr + len))
 		return 1;
 	info("%s skipped: MAP_FIXED works here (MMU behaviour) and 0x%lx-0x%lx, which the probe "
-	     "did not map, is in use; running it could destroy the C library", id, addr, addr + len);
+	     "did not map, is in use; running it could destroy the C library",
+	     id, addr, addr + len);
 	return 0;
 }
 
@@ -906,8 +936,10 @@ static void live_shared_map_probes(struct idgen *g, sl ft, sl r)
 	R(next_id(g), "mremap(file map,3pg->3pg,0)", do_mremap(r, 3 * PG, 3 * PG, 0, 0), 1);
 	R(next_id(g), "mremap(file map,3pg->6pg,MAYMOVE)", do_mremap(r, 3 * PG, 6 * PG, MREMAP_MAYMOVE, 0), 1);
 	R(next_id(g), "ftruncate(file, 1pg) shrink while shared-mapped", from_int(ftruncate((int)ft, (off_t)PG)), 0);
-	R(next_id(g), "ftruncate(file, 4pg) grow while shared-mapped", from_int(ftruncate((int)ft, (off_t)(4 * PG))), 0);
-	R(next_id(g), "ftruncate(file, 3pg) back while shared-mapped", from_int(ftruncate((int)ft, (off_t)(3 * PG))), 0);
+	R(next_id(g), "ftruncate(file, 4pg) grow while shared-mapped", from_int(ftruncate((int)ft, (off_t)(4 * PG))),
+	  0);
+	R(next_id(g), "ftruncate(file, 3pg) back while shared-mapped", from_int(ftruncate((int)ft, (off_t)(3 * PG))),
+	  0);
 	R(next_id(g), "munmap(file map, whole 3pg)", do_munmap(r, 3 * PG), 0);
 }
 

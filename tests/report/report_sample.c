@@ -79,7 +79,8 @@ __attribute__((noinline)) static void outer(void)
 
 __attribute__((noinline)) static void *map_fixed(void)
 {
-	void *p = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0); /* expect mmap-fixed */
+	const int anon_fixed = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+	void *p = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE, anon_fixed, -1, 0); /* expect mmap-fixed */
 	sink++;
 	return p;
 }

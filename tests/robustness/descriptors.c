@@ -30,8 +30,8 @@
 
 static void break_a_rule(void)
 {
-	void *p = mmap((void *)0x200000000UL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	void *p = mmap((void *)0x200000000UL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+		       0);
 	printf("MAP_FIXED: %s\n", p == MAP_FAILED ? strerror(errno) : "mapped");
 }
 
@@ -62,7 +62,8 @@ static void check_file(const char *file)
 	close(fd);
 	buf[n > 0 ? n : 0] = 0;
 	/* the program wrote only numbers: a '{' or "nommu" is nommu's */
-	printf("own file: %zd bytes, %s\n", n, strchr(buf, '{') || strstr(buf, "nommu") ? "FOREIGN LINES" : "only its own lines");
+	printf("own file: %zd bytes, %s\n", n,
+	       strchr(buf, '{') || strstr(buf, "nommu") ? "FOREIGN LINES" : "only its own lines");
 }
 
 static void *thread_breaking_a_rule(void *arg)

@@ -31,22 +31,54 @@ NOINLINE void huge(void)
 	depth_reached++;
 }
 
-#define LEVEL(n, next)                          \
-	NOINLINE void level##n(void) NAMED(n);  \
-	NOINLINE void level##n(void)            \
-	{                                       \
-		next();                         \
-		depth_reached++;                \
-	}
-LEVEL(40, huge)
-LEVEL(39, level40) LEVEL(38, level39) LEVEL(37, level38) LEVEL(36, level37) LEVEL(35, level36)
-LEVEL(34, level35) LEVEL(33, level34) LEVEL(32, level33) LEVEL(31, level32) LEVEL(30, level31)
-LEVEL(29, level30) LEVEL(28, level29) LEVEL(27, level28) LEVEL(26, level27) LEVEL(25, level26)
-LEVEL(24, level25) LEVEL(23, level24) LEVEL(22, level23) LEVEL(21, level22) LEVEL(20, level21)
-LEVEL(19, level20) LEVEL(18, level19) LEVEL(17, level18) LEVEL(16, level17) LEVEL(15, level16)
-LEVEL(14, level15) LEVEL(13, level14) LEVEL(12, level13) LEVEL(11, level12) LEVEL(10, level11)
-LEVEL(9, level10) LEVEL(8, level9) LEVEL(7, level8) LEVEL(6, level7) LEVEL(5, level6)
-LEVEL(4, level5) LEVEL(3, level4) LEVEL(2, level3) LEVEL(1, level2)
+#define LEVEL(n, next)                         \
+	NOINLINE void level##n(void) NAMED(n); \
+	NOINLINE void level##n(void)           \
+	{                                      \
+		next();                        \
+		depth_reached++;               \
+	}                                      \
+	extern int level##n##_defined /* so that each use ends with a ';' */
+LEVEL(40, huge);
+LEVEL(39, level40);
+LEVEL(38, level39);
+LEVEL(37, level38);
+LEVEL(36, level37);
+LEVEL(35, level36);
+LEVEL(34, level35);
+LEVEL(33, level34);
+LEVEL(32, level33);
+LEVEL(31, level32);
+LEVEL(30, level31);
+LEVEL(29, level30);
+LEVEL(28, level29);
+LEVEL(27, level28);
+LEVEL(26, level27);
+LEVEL(25, level26);
+LEVEL(24, level25);
+LEVEL(23, level24);
+LEVEL(22, level23);
+LEVEL(21, level22);
+LEVEL(20, level21);
+LEVEL(19, level20);
+LEVEL(18, level19);
+LEVEL(17, level18);
+LEVEL(16, level17);
+LEVEL(15, level16);
+LEVEL(14, level15);
+LEVEL(13, level14);
+LEVEL(12, level13);
+LEVEL(11, level12);
+LEVEL(10, level11);
+LEVEL(9, level10);
+LEVEL(8, level9);
+LEVEL(7, level8);
+LEVEL(6, level7);
+LEVEL(5, level6);
+LEVEL(4, level5);
+LEVEL(3, level4);
+LEVEL(2, level3);
+LEVEL(1, level2);
 
 NOINLINE static void make_fixed_map(void)
 {
@@ -55,17 +87,19 @@ NOINLINE static void make_fixed_map(void)
 }
 
 /* one call site per case: 1100 contexts of munmap-unmapped */
-#define SITE(n) case n: munmap((void *)0x10000, 4096); break;
-#define S10(n) SITE(n##0) SITE(n##1) SITE(n##2) SITE(n##3) SITE(n##4) \
-	       SITE(n##5) SITE(n##6) SITE(n##7) SITE(n##8) SITE(n##9)
-#define S100(n) S10(n##0) S10(n##1) S10(n##2) S10(n##3) S10(n##4) \
-		S10(n##5) S10(n##6) S10(n##7) S10(n##8) S10(n##9)
+#define SITE(n)                                \
+	case n:                                \
+		munmap((void *)0x10000, 4096); \
+		break;
+#define S10(n) \
+	SITE(n##0) SITE(n##1) SITE(n##2) SITE(n##3) SITE(n##4) SITE(n##5) SITE(n##6) SITE(n##7) SITE(n##8) SITE(n##9)
+#define S100(n) S10(n##0) S10(n##1) S10(n##2) S10(n##3) S10(n##4) S10(n##5) S10(n##6) S10(n##7) S10(n##8) S10(n##9)
 NOINLINE static void unmap_from_many_places(void)
 {
 	for (volatile int i = 1000; i < 2100; i++) {
 		switch (i) {
-			S100(10) S100(11) S100(12) S100(13) S100(14) S100(15) S100(16) S100(17) S100(18)
-			S100(19) S100(20)
+			S100(10)
+			S100(11) S100(12) S100(13) S100(14) S100(15) S100(16) S100(17) S100(18) S100(19) S100(20)
 		}
 	}
 }

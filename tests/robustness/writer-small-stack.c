@@ -21,7 +21,7 @@
 #define NOINLINE __attribute__((noinline))
 #define PAINT 0x5a
 
-static char *stack_lo;  /* lowest byte of the thread's stack (measure mode) */
+static char *stack_lo; /* lowest byte of the thread's stack (measure mode) */
 static size_t used;
 
 NOINLINE static void break_rules(void)

@@ -28,27 +28,96 @@ static void strict_and_report(long (*call)(struct nm_engine *), enum nm_rule rul
 	nm_engine_destroy(e);
 }
 
-static long do_mprotect(struct nm_engine *e) { return nm_mprotect(e, &here, "mprotect", (void *)0x1000, PG, PROT_READ); }
-static long do_msync(struct nm_engine *e) { return nm_msync(e, &here, (void *)0x1000, PG, MS_SYNC); }
-static long do_madvise(struct nm_engine *e) { return nm_madvise(e, &here, (void *)0x1000, PG, MADV_DONTNEED); }
-static long do_mlock(struct nm_engine *e) { return nm_mlock(e, &here, "mlock", 2, 0x1000, PG, 0); }
-static long do_mincore(struct nm_engine *e) { return nm_mincore(e, &here, (void *)0x1000, PG); }
-static long do_remap(struct nm_engine *e) { return nm_remap_file_pages(e, &here, (void *)0x1000, PG); }
-static long do_memfd(struct nm_engine *e) { return nm_memfd_create(e, &here, "x", 0); }
-static long do_fork(struct nm_engine *e) { return nm_fork(e, &here, "fork"); }
-static long do_clone(struct nm_engine *e) { return nm_clone(e, &here, SIGCHLD); }
-static long do_shmat(struct nm_engine *e) { return nm_shmat(e, &here, 1, NULL, 0); }
-static long do_sbrk(struct nm_engine *e) { return nm_sbrk(e, &here, 4096); }
+static long do_mprotect(struct nm_engine *e)
+{
+	return nm_mprotect(e, &here, "mprotect", (void *)0x1000, PG, PROT_READ);
+}
+static long do_msync(struct nm_engine *e)
+{
+	return nm_msync(e, &here, (void *)0x1000, PG, MS_SYNC);
+}
+static long do_madvise(struct nm_engine *e)
+{
+	return nm_madvise(e, &here, (void *)0x1000, PG, MADV_DONTNEED);
+}
+static long do_mlock(struct nm_engine *e)
+{
+	return nm_mlock(e, &here, "mlock", 2, 0x1000, PG, 0);
+}
+static long do_mincore(struct nm_engine *e)
+{
+	return nm_mincore(e, &here, (void *)0x1000, PG);
+}
+static long do_remap(struct nm_engine *e)
+{
+	return nm_remap_file_pages(e, &here, (void *)0x1000, PG);
+}
+static long do_memfd(struct nm_engine *e)
+{
+	return nm_memfd_create(e, &here, "x", 0);
+}
+static long do_fork(struct nm_engine *e)
+{
+	return nm_fork(e, &here, "fork");
+}
+static long do_clone(struct nm_engine *e)
+{
+	return nm_clone(e, &here, SIGCHLD);
+}
+static long do_shmat(struct nm_engine *e)
+{
+	return nm_shmat(e, &here, 1, NULL, 0);
+}
+static long do_sbrk(struct nm_engine *e)
+{
+	return nm_sbrk(e, &here, 4096);
+}
 
-START_TEST(rule_mprotect) { strict_and_report(do_mprotect, NM_RULE_MPROTECT, -ENOSYS); } END_TEST
-START_TEST(rule_msync) { strict_and_report(do_msync, NM_RULE_MSYNC, -ENOSYS); } END_TEST
-START_TEST(rule_madvise) { strict_and_report(do_madvise, NM_RULE_MADVISE, -ENOSYS); } END_TEST
-START_TEST(rule_mlock) { strict_and_report(do_mlock, NM_RULE_MLOCK, -ENOSYS); } END_TEST
-START_TEST(rule_mincore) { strict_and_report(do_mincore, NM_RULE_MINCORE, -ENOSYS); } END_TEST
-START_TEST(rule_remap_file_pages) { strict_and_report(do_remap, NM_RULE_REMAP_FILE_PAGES, -ENOSYS); } END_TEST
-START_TEST(rule_fork) { strict_and_report(do_fork, NM_RULE_FORK, -ENOSYS); } END_TEST
-START_TEST(rule_shmat) { strict_and_report(do_shmat, NM_RULE_SHMAT, -ENODEV); } END_TEST
-START_TEST(rule_brk) { strict_and_report(do_sbrk, NM_RULE_BRK, -ENOMEM); } END_TEST
+START_TEST(rule_mprotect)
+{
+	strict_and_report(do_mprotect, NM_RULE_MPROTECT, -ENOSYS);
+}
+END_TEST
+START_TEST(rule_msync)
+{
+	strict_and_report(do_msync, NM_RULE_MSYNC, -ENOSYS);
+}
+END_TEST
+START_TEST(rule_madvise)
+{
+	strict_and_report(do_madvise, NM_RULE_MADVISE, -ENOSYS);
+}
+END_TEST
+START_TEST(rule_mlock)
+{
+	strict_and_report(do_mlock, NM_RULE_MLOCK, -ENOSYS);
+}
+END_TEST
+START_TEST(rule_mincore)
+{
+	strict_and_report(do_mincore, NM_RULE_MINCORE, -ENOSYS);
+}
+END_TEST
+START_TEST(rule_remap_file_pages)
+{
+	strict_and_report(do_remap, NM_RULE_REMAP_FILE_PAGES, -ENOSYS);
+}
+END_TEST
+START_TEST(rule_fork)
+{
+	strict_and_report(do_fork, NM_RULE_FORK, -ENOSYS);
+}
+END_TEST
+START_TEST(rule_shmat)
+{
+	strict_and_report(do_shmat, NM_RULE_SHMAT, -ENODEV);
+}
+END_TEST
+START_TEST(rule_brk)
+{
+	strict_and_report(do_sbrk, NM_RULE_BRK, -ENOMEM);
+}
+END_TEST
 
 START_TEST(rule_memfd_create)
 {

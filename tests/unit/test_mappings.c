@@ -57,14 +57,15 @@ START_TEST(mremap_never_moves_and_regrows_to_the_original_size)
 	struct nm_engine *e = engine_with("", -1);
 	long a = anon(e, 3 * PG);
 	memset((void *)a, 7, 3 * PG);
-	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 4 * PG, 0, NULL), ENOMEM)); /* R01 */
+	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 4 * PG, 0, NULL), ENOMEM));   /* R01 */
 	ck_assert(is_err(nm_mremap(e, &here, (void *)(a + 1), 3 * PG, PG, 0, NULL), EINVAL)); /* R04 */
-	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 0, 0, NULL), EINVAL)); /* R05 */
-	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, PG, 0, NULL), a);      /* R08 */
-	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, PG, 3 * PG, 0, NULL), a);      /* R09 */
+	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 0, 0, NULL), EINVAL));        /* R05 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, PG, 0, NULL), a);             /* R08 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, PG, 3 * PG, 0, NULL), a);             /* R09 */
 	ck_assert_int_eq(((char *)a)[3 * PG - 1], 7);
 	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 5 * PG, 0, NULL), ENOMEM)); /* R10 */
-	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, 3 * PG, MREMAP_DONTUNMAP | MREMAP_MAYMOVE, NULL), a); /* R11 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, 3 * PG, MREMAP_DONTUNMAP | MREMAP_MAYMOVE, NULL),
+			 a);                                                             /* R11 */
 	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, 2 * PG, 0x80, NULL), a); /* R12 */
 	/* a 100-byte map is one page: grows to a page, not to two (A11-A14) */
 	long s = nm_mmap(e, &here, NULL, 100, RW, ANON, -1, 0);
@@ -82,21 +83,22 @@ START_TEST(munmap_splits_anonymous_maps_and_frees_at_once)
 	size_t before = used(e);
 	memset((void *)a, 3, 3 * PG);
 	ck_assert_int_eq(nm_munmap(e, &here, (void *)(a + PG), PG), 0); /* U01 */
-	ck_assert_uint_eq(before - used(e), PG);                         /* freed immediately */
-	ck_assert_int_eq(((char *)a)[0], 3);                             /* U02 */
+	ck_assert_uint_eq(before - used(e), PG);                        /* freed immediately */
+	ck_assert_int_eq(((char *)a)[0], 3);                            /* U02 */
 	ck_assert_int_eq(((char *)a)[2 * PG], 3);
-	ck_assert(is_err(nm_munmap(e, &here, (void *)a, 2 * PG), EINVAL)); /* U04 */
+	ck_assert(is_err(nm_munmap(e, &here, (void *)a, 2 * PG), EINVAL));              /* U04 */
 	ck_assert(is_err(nm_mremap(e, &here, (void *)a, PG, 2 * PG, 0, NULL), ENOMEM)); /* U07 */
-	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, PG, PG, 0, NULL), a);          /* U08 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, PG, PG, 0, NULL), a);           /* U08 */
 	ck_assert_int_eq(nm_munmap(e, &here, (void *)a, PG), 0);                        /* U09 */
-	ck_assert_int_eq(nm_munmap(e, &here, (void *)(a + 2 * PG), PG), 0);            /* U10 */
-	ck_assert(is_err(nm_munmap(e, &here, (void *)a, 3 * PG), EINVAL));             /* U11 */
+	ck_assert_int_eq(nm_munmap(e, &here, (void *)(a + 2 * PG), PG), 0);             /* U10 */
+	ck_assert(is_err(nm_munmap(e, &here, (void *)a, 3 * PG), EINVAL));              /* U11 */
 	ck_assert_uint_eq(used(e), 0);
 
 	long b = anon(e, 8 * PG);
 	ck_assert_int_eq(nm_munmap(e, &here, (void *)(b + 2 * PG), 2 * PG), 0); /* U28 */
 	ck_assert_int_eq(nm_munmap(e, &here, (void *)(b + 5 * PG), PG), 0);     /* U29 */
-	ck_assert_int_eq(nm_mremap(e, &here, (void *)(b + 6 * PG), 2 * PG, 2 * PG, 0, NULL), b + 6 * (long)PG); /* U30 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)(b + 6 * PG), 2 * PG, 2 * PG, 0, NULL),
+			 b + 6 * (long)PG);                                                 /* U30 */
 	ck_assert(is_err(nm_mremap(e, &here, (void *)b, 2 * PG, 3 * PG, 0, NULL), ENOMEM)); /* U31 */
 	ck_assert_uint_eq(used(e), 5 * PG);
 	nm_munmap(e, &here, (void *)b, 2 * PG);
@@ -183,7 +185,9 @@ END_TEST
    mmap and for the heap (malloc-simple makes one per block). */
 START_TEST(mappings_are_not_limited_by_the_map_count)
 {
-	enum { N = NM_MAX_MAP_COUNT + 5000 };
+	enum {
+		N = NM_MAX_MAP_COUNT + 5000
+	};
 	struct nm_engine *e = engine_with("mem=512M", -1);
 	static void *maps[N];
 	int err = 0;
@@ -231,12 +235,12 @@ START_TEST(file_access_checks_come_before_mapping)
 	char proc[64];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	int ro = open(proc, O_RDONLY), wo = open(proc, O_WRONLY);
-	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, RW, MAP_SHARED, ro, 0), EACCES));   /* RF36 */
-	ck_assert_int_gt(nm_mmap(e, &here, NULL, PG, RW, MAP_PRIVATE, ro, 0), 0);         /* RF38 */
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, RW, MAP_SHARED, ro, 0), EACCES));         /* RF36 */
+	ck_assert_int_gt(nm_mmap(e, &here, NULL, PG, RW, MAP_PRIVATE, ro, 0), 0);              /* RF38 */
 	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_WRITE, MAP_SHARED, wo, 0), EACCES)); /* RF39 */
 	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, wo, 0), EACCES)); /* RF40 */
-	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, RW, MAP_SHARED, fd, 1), EINVAL));   /* RF42 */
-	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, 99, 0), EBADF)); /* S16 */
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, RW, MAP_SHARED, fd, 1), EINVAL));         /* RF42 */
+	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, 99, 0), EBADF));  /* S16 */
 	int dir = open("/", O_RDONLY | O_DIRECTORY);
 	ck_assert(is_err(nm_mmap(e, &here, NULL, PG, PROT_READ, MAP_PRIVATE, dir, 0), ENODEV)); /* S15 */
 	ck_assert_uint_eq(nm_engine_violations(e), 0);

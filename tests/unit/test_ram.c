@@ -3,7 +3,6 @@
 #include "test_util.h"
 #include <string.h>
 
-
 static struct nm_ram ram;
 
 static void setup_64k_pages(unsigned trim)

@@ -15,7 +15,8 @@ START_TEST(mmap_fixed)
 	struct nm_engine *e = engine_with("", -1);
 	long p = nm_mmap(e, &here, NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_int_gt(p, 0);
-	long r = nm_mmap(e, &here, (void *)p, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	long r = nm_mmap(e, &here, (void *)p, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+			 0);
 	ck_assert(is_err(r, EINVAL));
 	ck_assert_uint_eq(count(e, NM_RULE_MMAP_FIXED), 1);
 	nm_engine_destroy(e);
@@ -46,13 +47,15 @@ START_TEST(mmap_fixed_noreplace)
 	struct nm_engine *e = engine_with("", -1);
 	void *h = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(h, PG);
-	long r = nm_mmap(e, &here, h, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	long r = nm_mmap(e, &here, h, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0);
 	ck_assert_int_gt(r, 0);
 	ck_assert_int_ne(r, (long)h); /* a plain hint: elsewhere (A05) */
 	ck_assert(nm_engine_owns(e, (void *)r));
 	ck_assert_uint_eq(count(e, NM_RULE_MMAP_FIXED_NOREPLACE), 1);
 	/* over an existing map: never EEXIST (A06) */
-	long r2 = nm_mmap(e, &here, (void *)r, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	long r2 = nm_mmap(e, &here, (void *)r, PG, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	ck_assert_int_gt(r2, 0);
 	ck_assert_int_ne(r2, r);
 	nm_engine_destroy(e);
@@ -71,7 +74,7 @@ START_TEST(mmap_hint)
 {
 	struct nm_engine *e = engine_with("", -1);
 	long r = nm_mmap(e, &here, (void *)0x10000000, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert(nm_engine_owns(e, (void *)r)); /* hint ignored (A02) */
+	ck_assert(nm_engine_owns(e, (void *)r));           /* hint ignored (A02) */
 	ck_assert_uint_eq(count(e, NM_RULE_MMAP_HINT), 0); /* quiet by default */
 	nm_engine_destroy(e);
 	e = engine_with("rule=mmap-hint=strict", -1);
@@ -335,8 +338,10 @@ START_TEST(mremap_fixed)
 	struct nm_engine *e = engine_with("", -1);
 	long a = nm_mmap(e, &here, NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert(is_err(nm_mremap(e, &here, (void *)a, 3 * PG, 3 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
-				   (void *)(a + 256 * PG)), EINVAL)); /* R06 */
-	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, 3 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)a), a); /* R07 */
+				   (void *)(a + 256 * PG)),
+			 EINVAL)); /* R06 */
+	ck_assert_int_eq(nm_mremap(e, &here, (void *)a, 3 * PG, 3 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)a),
+			 a); /* R07 */
 	ck_assert_uint_eq(count(e, NM_RULE_MREMAP_FIXED), 1);
 	nm_engine_destroy(e);
 }
@@ -403,7 +408,9 @@ START_TEST(free_invalid)
 	close(p[1]);
 	char buf[8192] = { 0 };
 	ck_assert_int_gt(read(p[0], buf, sizeof(buf) - 1), 0);
-	ck_assert_msg(strstr(buf, "nommu: free-invalid: free(4096): double free = heap corruption on the device [noted]"), "%s", buf);
+	ck_assert_msg(strstr(buf,
+			     "nommu: free-invalid: free(4096): double free = heap corruption on the device [noted]"),
+		      "%s", buf);
 	close(p[0]);
 	nm_engine_destroy(e);
 }
@@ -420,7 +427,9 @@ START_TEST(report_line_names_rule_call_and_fix)
 	char buf[4096] = { 0 };
 	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
 	ck_assert_int_gt(n, 0);
-	ck_assert_ptr_nonnull(strstr(buf, "nommu: mmap-fixed: mmap(0x1000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = EINVAL on the device"));
+	ck_assert_ptr_nonnull(strstr(buf,
+				     "nommu: mmap-fixed: mmap(0x1000, 4096, PROT_READ, "
+				     "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = EINVAL on the device"));
 	ck_assert_ptr_nonnull(strstr(buf, "fix: drop MAP_FIXED"));
 	/* same rule, same call stack: one report block (with its backtrace), counted twice */
 	char *first = strstr(buf, "nommu: mmap-fixed: ");
