@@ -277,6 +277,10 @@ io.stderr:write("lua err\n") os.exit(4)'\'
 		need=("$probe")
 		snippet='$W '"$probe"' '"${name#probe-}"
 		checks=(--not fork) ;;
+	probe-fd-reuse) # fd 3 closed and fd 4 reused by the program, as bash does
+		need=("$probe")
+		snippet='$W '"$probe"' fd-reuse'
+		checks=(--want mlock --want madvise) ;;
 	probe-jit)
 		need=("$probe")
 		snippet='$W '"$probe"' jit'
@@ -288,7 +292,7 @@ all_cases=(bash-subst bash-script dash make git tar gzip xz zstd bzip2 python3 p
 	tcl guile pcre2-jit awk sed find sort diff sqlite3 openssl jq file lsof
 	probe-closefrom probe-close-range probe-sigkill probe-abort probe-_exit probe-exec
 	probe-thread-fork probe-thread-exit probe-vfork-exec probe-posix-spawn probe-system probe-popen
-	probe-jit)
+	probe-fd-reuse probe-jit)
 
 start_sleeper() { # a process whose cwd lsof can show, the same in both runs
 	[[ -n $sleeper ]] && return

@@ -1,7 +1,8 @@
 /*
  * corpus_probe - small programs that exercise what report mode must leave untouched:
  * descriptors closed wholesale, deaths without exit(), exec, threads that fork or exit,
- * the ways of starting a child, and executable anonymous memory.
+ * the ways of starting a child, descriptors the program reuses, and executable anonymous
+ * memory.
  *
  *   corpus_probe MODE
  *
@@ -12,6 +13,7 @@
  * would print its own pid-bearing message).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -197,6 +199,56 @@ static int threads(int fork_in_thread)
 	return 0;
 }
 
+/* breaks a rule from DEPTH frames down, each with a fresh 16 KiB of stack */
+static int __attribute__((noinline)) deep_madvise(int depth)
+{
+	volatile char pad[16384];
+
+	pad[0] = (char)depth;
+	if (depth > 0)
+		return deep_madvise(depth - 1) + pad[0];
+	break_madvise();
+	return pad[0];
+}
+
+/*
+ * What bash does for "exec 4>&1; ... 3>&-": the program closes fd 3 and puts one of its own
+ * pipes on fd 4, after something (a report's backtrace) may have opened descriptors there.
+ * The later reports must leave the program's fd 4 alone: what it writes there must arrive.
+ */
+static int fd_reuse(void)
+{
+	char buf[64];
+	int p[2];
+	ssize_t n;
+
+	break_mlock();
+	if (pipe(p)) {
+		perror("pipe");
+		return 1;
+	}
+	/* above the low numbers, so that natively too fd 3 and 4 are not this pipe */
+	for (int i = 0; i < 2; i++) {
+		int high = fcntl(p[i], F_DUPFD, 20);
+		close(p[i]);
+		p[i] = high;
+	}
+	close(3);
+	if (dup2(p[1], 4) != 4) {
+		perror("dup2");
+		return 1;
+	}
+	close(p[1]);
+	deep_madvise(8);
+	if (write(4, "through fd 4\n", 13) != 13)
+		printf("write to fd 4: %s\n", strerror(errno));
+	close(4);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("read back: %s", n > 0 ? buf : "(nothing)\n");
+	return 0;
+}
+
 /* anonymous executable memory, as a JIT makes it: "return 42" written, then called */
 static int run_jit(void)
 {
@@ -296,6 +348,8 @@ int main(int argc, char **argv)
 		printf("popen: status %d\n", WEXITSTATUS(pclose(f)));
 		return 0;
 	}
+	if (!strcmp(mode, "fd-reuse"))
+		return fd_reuse();
 	if (!strcmp(mode, "jit"))
 		return run_jit();
 	fprintf(stderr, "corpus_probe: unknown mode '%s'\n", mode);
