@@ -128,6 +128,14 @@ EOF
 		inputs_big
 		snippet='$W bzip2 -c <'"$IN"'/big.txt >big.bz2 && md5sum big.bz2 && $W bzip2 -dc big.bz2 | md5sum'
 		;;
+	zgrep-bash) # gzip's zdiff and zgrep run by bash: "exec 4>&1 ... 3>&-" pass a status on fd 4
+		need=(bash gzip zdiff zgrep)
+		inputs_text
+		snippet='gzip -c '"$IN"'/a.txt >a.gz; for i in 1 2 3; do
+			$W bash "$(command -v zdiff)" - '"$IN"'/a.txt <a.gz; echo "zdiff $?"
+			$W bash "$(command -v zgrep)" -c "7 xyz" a.gz; echo "zgrep $?"
+			$W bash "$(command -v zgrep)" -e - a.gz; echo "zgrep $?"; done'
+		checks=(--want fork) ;;
 	# --- interpreters ---
 	python3) # subprocess capturing stderr, fork, threads
 		need=("$py")
@@ -288,7 +296,7 @@ io.stderr:write("lua err\n") os.exit(4)'\'
 	*) return 1 ;;
 	esac
 }
-all_cases=(bash-subst bash-script dash make git tar gzip xz zstd bzip2 python3 python3-ctypes perl lua
+all_cases=(bash-subst bash-script dash make git tar gzip zgrep-bash xz zstd bzip2 python3 python3-ctypes perl lua
 	tcl guile pcre2-jit awk sed find sort diff sqlite3 openssl jq file lsof
 	probe-closefrom probe-close-range probe-sigkill probe-abort probe-_exit probe-exec
 	probe-thread-fork probe-thread-exit probe-vfork-exec probe-posix-spawn probe-system probe-popen
