@@ -285,6 +285,10 @@ io.stderr:write("lua err\n") os.exit(4)'\'
 		need=("$probe")
 		snippet='$W '"$probe"' '"${name#probe-}"
 		checks=(--not fork) ;;
+	probe-closed-std) # started with stdin, stdout or stderr closed: it stays closed
+		need=("$probe")
+		snippet='for c in "<&-" ">&-" "2>&-"; do eval "\$W '"$probe"' fds fds.txt $c"; echo "$c: status $?"; cat fds.txt; done'
+		;;
 	probe-fd-reuse) # fd 3 closed and fd 4 reused by the program, as bash does
 		need=("$probe")
 		snippet='$W '"$probe"' fd-reuse'
@@ -300,7 +304,7 @@ all_cases=(bash-subst bash-script dash make git tar gzip zgrep-bash xz zstd bzip
 	tcl guile pcre2-jit awk sed find sort diff sqlite3 openssl jq file lsof
 	probe-closefrom probe-close-range probe-sigkill probe-abort probe-_exit probe-exec
 	probe-thread-fork probe-thread-exit probe-vfork-exec probe-posix-spawn probe-system probe-popen
-	probe-fd-reuse probe-jit)
+	probe-closed-std probe-fd-reuse probe-jit)
 
 start_sleeper() { # a process whose cwd lsof can show, the same in both runs
 	[[ -n $sleeper ]] && return

@@ -1,8 +1,8 @@
 /*
  * corpus_probe - small programs that exercise what report mode must leave untouched:
  * descriptors closed wholesale, deaths without exit(), exec, threads that fork or exit,
- * the ways of starting a child, descriptors the program reuses, and executable anonymous
- * memory.
+ * the ways of starting a child, standard descriptors closed at start, descriptors the
+ * program reuses, and executable anonymous memory.
  *
  *   corpus_probe MODE
  *
@@ -249,6 +249,28 @@ static int fd_reuse(void)
 	return 0;
 }
 
+/*
+ * Which of the descriptors 0-9 are open, and the one open() hands out next, written to
+ * FILE (stdout or stderr may be the closed one). Started with a standard descriptor
+ * closed, the program must find it closed, as natively.
+ */
+static int list_fds(const char *file)
+{
+	char line[128];
+	int len = 0, fd;
+	FILE *f;
+
+	for (fd = 0; fd < 10; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			len += snprintf(line + len, sizeof(line) - len, " %d", fd);
+	fd = open("/dev/null", O_RDONLY);
+	f = fopen(file, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "open fds:%s; next open() gives %d\n", line, fd);
+	return fclose(f) ? 1 : 0;
+}
+
 /* anonymous executable memory, as a JIT makes it: "return 42" written, then called */
 static int run_jit(void)
 {
@@ -348,6 +370,8 @@ int main(int argc, char **argv)
 		printf("popen: status %d\n", WEXITSTATUS(pclose(f)));
 		return 0;
 	}
+	if (!strcmp(mode, "fds") && argc > 2)
+		return list_fds(argv[2]);
 	if (!strcmp(mode, "fd-reuse"))
 		return fd_reuse();
 	if (!strcmp(mode, "jit"))
