@@ -11,11 +11,69 @@
  */
 #include "nommu.h"
 #include "preload.h"
+#include "nm_outfd.h"
+#include <stdbool.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/*
+ * The descriptors of the libraries nommu uses: libunwind opens a pipe (on the lowest free
+ * numbers, 3 and 4 in most programs) to check addresses it reads, and closes and opens
+ * it again when a read fails.  Left there, the program would see them, and a program
+ * that moves its own file onto 4 after closing 3 would have it closed by libunwind.
+ * So a pipe made by nommu or libunwind is parked like nommu's own descriptors, and the
+ * program's close/close_range steps around it.
+ */
+static int tool_fd[NM_EXTRA_FDS] = { -1, -1, -1, -1 };
+
+static bool is_tool_fd(int fd)
+{
+	for (int i = 0; i < NM_EXTRA_FDS; i++)
+		if (fd >= 0 && __atomic_load_n(&tool_fd[i], __ATOMIC_RELAXED) == fd)
+			return true;
+	return false;
+}
+
+static void park_tool_pipe(int fds[2])
+{
+	for (int k = 0; k < 2; k++) {
+		bool outside;
+		fds[k] = nm_fd_park(fds[k], &outside);
+		for (int i = 0; i < NM_EXTRA_FDS; i++) {
+			int none = -1;
+			if (__atomic_compare_exchange_n(&tool_fd[i], &none, fds[k], 0, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED))
+				break;
+		}
+	}
+}
+
+static void forget_tool_fd(int fd)
+{
+	for (int i = 0; i < NM_EXTRA_FDS; i++) {
+		int was = fd;
+		__atomic_compare_exchange_n(&tool_fd[i], &was, -1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+}
+
+EXPORT int pipe2(int fds[2], int flags)
+{
+	int r = nm_real.pipe2 ? nm_real.pipe2(fds, flags) : (int)syscall(SYS_pipe2, fds, flags);
+	if (r == 0 && nm_preload_own_call(CALLER))
+		park_tool_pipe(fds);
+	return r;
+}
+
+EXPORT int pipe(int fds[2])
+{
+	int r = nm_real.pipe ? nm_real.pipe(fds) : (int)syscall(SYS_pipe2, fds, 0);
+	if (r == 0 && nm_preload_own_call(CALLER))
+		park_tool_pipe(fds);
+	return r;
+}
 
 static int raw_close_range(unsigned first, unsigned last, int flags)
 {
@@ -35,6 +93,11 @@ EXPORT int close(int fd)
 	struct nm_engine *e = nm_preload_engine_ready();
 	if (e && nm_engine_fd_is_own(e, fd))
 		return bad_fd();
+	if (is_tool_fd(fd)) {
+		if (!nm_preload_own_call(CALLER))
+			return bad_fd(); /* the program never opened it */
+		forget_tool_fd(fd);
+	}
 	if (nm_real.close)
 		return nm_real.close(fd); /* a cancellation point, as the program expects */
 	return (int)syscall(SYS_close, fd);
@@ -44,14 +107,14 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	struct nm_engine *e = nm_preload_engine_ready();
 	if (e)
-		return nm_engine_close_range(e, first, last, flags, raw_close_range);
+		return nm_engine_close_range(e, first, last, flags, raw_close_range, tool_fd, NM_EXTRA_FDS);
 	return raw_close_range(first, last, flags);
 }
 
 EXPORT void closefrom(int lowfd)
 {
 	struct nm_engine *e = nm_preload_engine_ready();
-	if (lowfd >= 0 && e && nm_engine_close_range(e, (unsigned)lowfd, ~0U, 0, raw_close_range) == 0)
+	if (lowfd >= 0 && e && nm_engine_close_range(e, (unsigned)lowfd, ~0U, 0, raw_close_range, tool_fd, NM_EXTRA_FDS) == 0)
 		return;
 	if (nm_real.closefrom)
 		nm_real.closefrom(lowfd);

@@ -32,6 +32,10 @@
 static __thread int in_tool __attribute__((tls_model("initial-exec")));
 
 static struct nm_engine *engine;
+/* the process the engine belongs to (a vfork child shares it but is not it), and
+ * whether its summary was said (process_summary) */
+static long engine_pid;
+static bool summary_said;
 static int engine_state; /* 0 none, 1 being created, 2 ready, 3 failed: pass through */
 
 struct nm_real nm_real;
@@ -126,6 +130,7 @@ static void create_engine(void)
 		_exit(2);
 	}
 	engine = nm_engine_create(&cfg, &e);
+	engine_pid = nm_os_getpid();
 	if (!engine) {
 		say("nommu: cannot reserve the device RAM from the host: ", strerror(e));
 		say("; try a smaller --mem\n", NULL);
@@ -221,6 +226,11 @@ struct nm_engine *nm_preload_engine_outside(void)
 	return in_tool ? NULL : nm_preload_engine();
 }
 
+bool nm_preload_own_call(const void *caller)
+{
+	return in_tool || nm_preload_tool_caller(caller);
+}
+
 struct nm_engine *nm_call_begin(const void *caller)
 {
 	if (in_tool || nm_preload_tool_caller(caller))
@@ -255,6 +265,8 @@ static void fork_child(void)
 {
 	nm_malloc_atfork_child();
 	nm_engine_after_fork_child(engine);
+	engine_pid = nm_os_getpid();
+	summary_said = false;
 	in_tool++;
 	nm_engine_child_restart(engine, program);
 	in_tool--;
@@ -310,10 +322,16 @@ static void memory_block(void)
 	nm_engine_say(engine, line, (size_t)(o - line));
 }
 
-__attribute__((destructor)) static void preload_fini(void)
+/*
+ * The process's last words: the summary record (and the exit line), once, from the
+ * destructor at exit() or from _exit().  Only the process the engine belongs to says
+ * them: a vfork() child shares the parent's memory, engine included, but is not it.
+ */
+static void process_summary(void)
 {
-	if (engine_state != 2)
+	if (__atomic_load_n(&engine_state, __ATOMIC_ACQUIRE) != 2 || nm_os_getpid() != engine_pid || summary_said)
 		return;
+	summary_said = true;
 	struct nm_heap *h = nm_preload_heap();
 	struct nm_heap_usage usage, *u = NULL;
 	if (h) {
@@ -326,6 +344,22 @@ __attribute__((destructor)) static void preload_fini(void)
 	if (prints_exit_line(nm_engine_config(engine)))
 		memory_block();
 }
+
+__attribute__((destructor)) static void preload_fini(void)
+{
+	process_summary();
+}
+
+/* _exit() runs no destructor: the summary is said here (a program's own _exit; libc's
+ * internal ones, in posix_spawn's child say, do not come here). */
+EXPORT void _exit(int status)
+{
+	process_summary();
+	REAL(_exit)(status);
+	__builtin_unreachable();
+}
+
+EXPORT_ALIAS(_exit, _Exit);
 
 /* ---- pass-through: the tool's own calls, and calls before the engine exists ---- */
 static void *pass_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

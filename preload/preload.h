@@ -47,6 +47,8 @@ void nm_preload_leave(void);
  * (made inside another one, or from libunwind), no engine yet, an unchecked process.
  */
 struct nm_engine *nm_call_begin(const void *caller);
+/* Is this call nommu's own (made inside one of its calls, or from libunwind)? */
+bool nm_preload_own_call(const void *caller);
 static inline void nm_call_end(void)
 {
 	nm_preload_leave();

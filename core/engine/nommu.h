@@ -106,10 +106,6 @@ void nm_engine_set_report_fd(struct nm_engine *e, int fd);
 /* Write a line to the report stream, if this process has one. */
 void nm_engine_say(struct nm_engine *e, const char *line, size_t n);
 
-/* nommu's own descriptors, for the preload's close/dup2/close_range wrappers (nm_outfd.c) */
-bool nm_engine_fd_is_own(struct nm_engine *e, int fd);
-void nm_engine_fd_vacate(struct nm_engine *e, int fd);
-int nm_engine_close_range(struct nm_engine *e, unsigned first, unsigned last, int flags,
-			  int (*call)(unsigned, unsigned, int));
+/* nommu's own descriptors, for the preload's close/dup2/close_range wrappers: nm_outfd.h */
 
 #endif

@@ -92,22 +92,27 @@ void nm_engine_fd_vacate(struct nm_engine *e, int fd)
 	pthread_mutex_unlock(&e->rep.report_lock);
 }
 
-/* close_range(first, last) minus our descriptors: at most three real calls */
+/* close_range(first, last) minus our descriptors and the extra ones (the preload's
+ * own, libunwind's pipe): at most one real call per piece */
 int nm_engine_close_range(struct nm_engine *e, unsigned first, unsigned last, int flags,
-			  int (*call)(unsigned, unsigned, int))
+			  int (*call)(unsigned, unsigned, int), const int *extra, int nextra)
 {
-	unsigned own[2];
+	unsigned own[2 + NM_EXTRA_FDS];
 	int n = 0;
 	pthread_mutex_lock(&e->rep.report_lock);
 	if (e->rep.report.fd >= 0 && nm_outfd_intact(&e->rep.report))
 		own[n++] = (unsigned)e->rep.report.fd;
 	if (e->rep.log.fd >= 0 && nm_outfd_intact(&e->rep.log))
 		own[n++] = (unsigned)e->rep.log.fd;
-	if (n == 2 && own[0] > own[1]) {
-		unsigned t = own[0];
-		own[0] = own[1];
-		own[1] = t;
-	}
+	for (int i = 0; i < nextra && i < NM_EXTRA_FDS; i++)
+		if (extra[i] >= 0)
+			own[n++] = (unsigned)extra[i];
+	for (int i = 1; i < n; i++) /* a handful: insertion sort */
+		for (int k = i; k > 0 && own[k - 1] > own[k]; k--) {
+			unsigned t = own[k];
+			own[k] = own[k - 1];
+			own[k - 1] = t;
+		}
 	int r = 0;
 	unsigned from = first;
 	for (int i = 0; i < n && r == 0; i++) {

@@ -35,8 +35,9 @@ bool nm_engine_fd_is_own(struct nm_engine *e, int fd);
 /* The program is about to make fd its own (dup2/dup3 onto it): move ours elsewhere. */
 void nm_engine_fd_vacate(struct nm_engine *e, int fd);
 /* The program's close_range(first, last): the real call is made around our
- * descriptors; call is the real close_range. */
+ * descriptors and up to NM_EXTRA_FDS extra ones (-1: none); call is the real close_range. */
+#define NM_EXTRA_FDS 4
 int nm_engine_close_range(struct nm_engine *e, unsigned first, unsigned last, int flags,
-			  int (*call)(unsigned, unsigned, int));
+			  int (*call)(unsigned, unsigned, int), const int *extra, int nextra);
 
 #endif
