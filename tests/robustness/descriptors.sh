@@ -18,9 +18,9 @@ case_() {
 	shift
 	rm -rf "$tmp/logs" "$tmp"/own.*
 	mkdir "$tmp/logs"
-	(((${#lim[@]})) && ulimit "${lim[@]}"; "$prog" "$@" "$tmp/own.n") >"$tmp/n.out" 2>"$tmp/n.err"
+	( ((${#lim[@]})) && ulimit "${lim[@]}"; "$prog" "$@" "$tmp/own.n") >"$tmp/n.out" 2>"$tmp/n.err"
 	local ns=$?
-	(((${#lim[@]})) && ulimit "${lim[@]}"
+	( ((${#lim[@]})) && ulimit "${lim[@]}"
 	 "$run" --mode=report --error-exitcode=3 --log="$tmp/logs/%p.jsonl" -- "$prog" "$@" "$tmp/own.m") \
 		>"$tmp/m.out" 2>"$tmp/m.err"
 	local ms=$?

@@ -12,7 +12,7 @@ rm -f "$RAW"
 qemu-system-m68k -M mcf5208evb -cpu m5208 -m 32M -display none -no-reboot -monitor none \
   -serial file:"$RAW" -kernel "$W/build-m68k-disk/vmlinux" </dev/null &
 QP=$!
-for t in $(seq 1 $(( ${TMO:-60} * 4 ))); do
+for _ in $(seq 1 $(( ${TMO:-60} * 4 ))); do
   sleep 0.25
   grep -q '=== nommu_probe done ===' "$RAW" 2>/dev/null && { sleep 0.5; break; }
   kill -0 $QP 2>/dev/null || break
