@@ -114,7 +114,8 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 EXPORT void closefrom(int lowfd)
 {
 	struct nm_engine *e = nm_preload_engine_ready();
-	if (lowfd >= 0 && e && nm_engine_close_range(e, (unsigned)lowfd, ~0U, 0, raw_close_range, tool_fd, NM_EXTRA_FDS) == 0)
+	if (lowfd >= 0 && e &&
+	    nm_engine_close_range(e, (unsigned)lowfd, ~0U, 0, raw_close_range, tool_fd, NM_EXTRA_FDS) == 0)
 		return;
 	if (nm_real.closefrom)
 		nm_real.closefrom(lowfd);

@@ -37,8 +37,7 @@ static void break_mmap_fixed(void)
 		perror("mmap");
 		exit(1);
 	}
-	char *q = mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	char *q = mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (q == MAP_FAILED)
 		printf("MAP_FIXED failed: %s\n", strerror(errno));
 	else
@@ -139,8 +138,7 @@ static int vfork_exec(void)
 		return 1;
 	}
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", "echo vfork child out; echo vfork child err >&2; exit 5",
-		      (char *)NULL);
+		execl("/bin/sh", "sh", "-c", "echo vfork child out; echo vfork child err >&2; exit 5", (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, &status, 0);
@@ -185,8 +183,7 @@ static int threads(int fork_in_thread)
 	int n = fork_in_thread ? 1 : 4;
 
 	for (int i = 0; i < n; i++)
-		if (pthread_create(&t[i], NULL, fork_in_thread ? thread_forks : thread_breaks_and_exits,
-				   NULL)) {
+		if (pthread_create(&t[i], NULL, fork_in_thread ? thread_forks : thread_breaks_and_exits, NULL)) {
 			printf("pthread_create failed\n");
 			return 1;
 		}
@@ -283,8 +280,7 @@ static int run_jit(void)
 	printf("jit: 42 (no code for this architecture)\n");
 	return 0;
 #endif
-	unsigned char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		return 1;
@@ -315,8 +311,7 @@ int main(int argc, char **argv)
 		break_mlock();
 		return 0;
 	}
-	if (!strcmp(mode, "sigkill") || !strcmp(mode, "abort") || !strcmp(mode, "_exit") ||
-	    !strcmp(mode, "exec")) {
+	if (!strcmp(mode, "sigkill") || !strcmp(mode, "abort") || !strcmp(mode, "_exit") || !strcmp(mode, "exec")) {
 		char child[32];
 		snprintf(child, sizeof(child), "%s-child", mode);
 		return spawn_self(child);
