@@ -4,6 +4,7 @@
  */
 #include "nm_policy.h"
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,6 +136,167 @@ static int parse_action(const char *s, size_t len, enum nm_action *a)
 	return 0;
 }
 
+const struct nm_option nm_options[] = {
+#define OPTION(key, kind, field, arg, help) { #key, kind, offsetof(struct nm_config, field), arg, help },
+#include "options.def"
+#undef OPTION
+};
+const unsigned nm_option_count = sizeof(nm_options) / sizeof(nm_options[0]);
+
+const struct nm_option *nm_option_find(const char *key, size_t len)
+{
+	for (unsigned i = 0; i < nm_option_count; i++)
+		if (eq(key, len, nm_options[i].key))
+			return &nm_options[i];
+	return NULL;
+}
+
+/* The index of v in "a|b|c", or -1. */
+static int choice(const char *v, size_t vlen, const char *choices)
+{
+	int i = 0;
+	for (const char *p = choices;; i++) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == vlen && memcmp(p, v, n) == 0)
+			return i;
+		if (!bar)
+			return -1;
+		p = bar + 1;
+	}
+}
+
+/* rule=ID=ACTION: one rule's action, or every rule's with ID "all" */
+static int set_rule(struct nm_config *c, const char *v, size_t vlen, const char *item, char *err, size_t errlen)
+{
+	const char *eq2 = memchr(v, '=', vlen);
+	enum nm_action a;
+	if (!eq2 || parse_action(eq2 + 1, vlen - (size_t)(eq2 - v) - 1, &a) < 0) {
+		set_err(err, errlen, "bad rule option '", item, "': expected rule=ID=strict|report|off");
+		return -1;
+	}
+	char id[64];
+	size_t idlen = (size_t)(eq2 - v);
+	if (idlen >= sizeof(id)) {
+		set_err(err, errlen, "bad value in '", item, "'");
+		return -1;
+	}
+	memcpy(id, v, idlen);
+	id[idlen] = 0;
+	int only = strcmp(id, "all") == 0 ? -1 : nm_rule_find(id);
+	if (only < 0 && strcmp(id, "all") != 0) {
+		set_err(err, errlen, "unknown rule '", id, "' (nommu-run --list-rules lists them)");
+		return -1;
+	}
+	for (int r = 0; r < NM_RULE_COUNT; r++) {
+		if (only >= 0 && r != only)
+			continue;
+		c->action[r] = (uint8_t)a;
+		c->action_set[r] = true;
+	}
+	return 0;
+}
+
+/* The value v of option o into c; 1 for "bad value" (the caller says so), -1 with err set. */
+static int set_option(struct nm_config *c, const struct nm_option *o, const char *v, size_t vlen, const char *item,
+		      char *err, size_t errlen)
+{
+	void *field = (char *)c + o->offset;
+	int i;
+	switch (o->kind) {
+	case NM_OPT_BOOL:
+		return parse_bool(v, vlen, field) < 0;
+	case NM_OPT_SIZE: {
+		size_t sz = parse_size(v, vlen);
+		if (!sz)
+			return 1;
+		*(size_t *)field = sz;
+		return 0;
+	}
+	case NM_OPT_ORDER:
+		return parse_uint(v, vlen, 20, field) < 0;
+	case NM_OPT_COUNT:
+		return parse_uint(v, vlen, UINT32_MAX, field) < 0;
+	case NM_OPT_PID: {
+		unsigned pid;
+		if (parse_uint(v, vlen, 0x7fffffff, &pid) < 0 || pid == 0)
+			return 1;
+		*(long *)field = (long)pid;
+		return 0;
+	}
+	case NM_OPT_PATHS:
+		if (c->nskip == NM_SKIP_MAX) {
+			set_err(err, errlen, "too many skip= options (at most 8)", "", "");
+			return -1;
+		}
+		field = c->skip[c->nskip++];
+		/* fall through */
+	case NM_OPT_PATH:
+		if (!vlen || vlen >= NM_OPT_PATH_MAX)
+			return 1;
+		memcpy(field, v, vlen);
+		((char *)field)[vlen] = 0;
+		return 0;
+	case NM_OPT_MODE:
+		if ((i = choice(v, vlen, "strict|report")) < 0)
+			return 1;
+		c->mode = i ? NM_MODE_REPORT : NM_MODE_STRICT;
+		return 0;
+	case NM_OPT_RULE:
+		return set_rule(c, v, vlen, item, err, errlen);
+	case NM_OPT_PROFILE: {
+		char name[NM_PROFILE_NAME_MAX];
+		const struct nm_profile *p = NULL;
+		if (vlen < sizeof(name)) {
+			memcpy(name, v, vlen);
+			name[vlen] = 0;
+			p = nm_profile_find(name);
+		}
+		if (!p) {
+			set_err(err, errlen, "unknown profile in '", item, "' (known: riscv64-6.12, coldfire-6.12)");
+			return -1;
+		}
+		apply_profile(c, p);
+		return 0;
+	}
+	case NM_OPT_PAGE_SIZE: {
+		size_t ps = parse_size(v, vlen);
+		if (!ps || (ps & (ps - 1)))
+			return 1;
+		if (ps > NM_PAGE_SIZE_MAX) {
+			set_err(err, errlen, "bad value in '", item, "': page-size is at most 1M");
+			return -1;
+		}
+		c->page_size = ps;
+		return 0;
+	}
+	case NM_OPT_SHARED_TMPFS: {
+		static const enum nm_contig contig[] = { NM_CONTIG_TRUNCATED, NM_CONTIG_ALWAYS, NM_CONTIG_NEVER };
+		if ((i = choice(v, vlen, "truncated|always|never")) < 0)
+			return 1;
+		c->contig = contig[i];
+		return 0;
+	}
+	case NM_OPT_PROC_MAPS:
+		if ((i = choice(v, vlen, "device|host")) < 0)
+			return 1;
+		c->proc_maps = i == 0;
+		return 0;
+	case NM_OPT_FORK_ERRNO:
+		if ((i = choice(v, vlen, "ENOSYS|EINVAL")) < 0)
+			return 1;
+		c->fork_errno = i ? EINVAL : ENOSYS;
+		return 0;
+	case NM_OPT_HEAP:
+		if (choice(v, vlen, "fast|simple|uclibc|host") < 0)
+			return 1;
+		memcpy(c->heap, v, vlen);
+		c->heap[vlen] = 0;
+		return 0;
+	}
+	return 1;
+}
+
 /* one "key=value" item; item is not NUL-terminated */
 static int parse_item(struct nm_config *c, const char *item, size_t len, char *err, size_t errlen)
 {
@@ -151,154 +313,16 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 		return -1;
 	}
 	size_t klen = (size_t)(eqs - item);
-	const char *v = eqs + 1;
-	size_t vlen = len - klen - 1;
-
-	if (eq(item, klen, "mode")) {
-		if (eq(v, vlen, "strict"))
-			c->mode = NM_MODE_STRICT;
-		else if (eq(v, vlen, "report"))
-			c->mode = NM_MODE_REPORT;
-		else
-			goto bad_value;
-	} else if (eq(item, klen, "mem")) {
-		size_t sz = parse_size(v, vlen);
-		if (!sz)
-			goto bad_value;
-		c->ram_size = sz;
-	} else if (eq(item, klen, "rule")) {
-		const char *eq2 = memchr(v, '=', vlen);
-		enum nm_action a;
-		if (!eq2 || parse_action(eq2 + 1, vlen - (size_t)(eq2 - v) - 1, &a) < 0) {
-			set_err(err, errlen, "bad rule option '", copy, "': expected rule=ID=strict|report|off");
-			return -1;
-		}
-		char id[64];
-		size_t idlen = (size_t)(eq2 - v);
-		if (idlen >= sizeof(id))
-			goto bad_value;
-		memcpy(id, v, idlen);
-		id[idlen] = 0;
-		if (strcmp(id, "all") == 0) {
-			for (int r = 0; r < NM_RULE_COUNT; r++) {
-				c->action[r] = (uint8_t)a;
-				c->action_set[r] = true;
-			}
-		} else {
-			int r = nm_rule_find(id);
-			if (r < 0) {
-				set_err(err, errlen, "unknown rule '", id, "' (nommu-run --list-rules lists them)");
-				return -1;
-			}
-			c->action[r] = (uint8_t)a;
-			c->action_set[r] = true;
-		}
-	} else if (eq(item, klen, "profile")) {
-		char name[NM_PROFILE_NAME_MAX];
-		const struct nm_profile *p = NULL;
-		if (vlen < sizeof(name)) {
-			memcpy(name, v, vlen);
-			name[vlen] = 0;
-			p = nm_profile_find(name);
-		}
-		if (!p) {
-			set_err(err, errlen, "unknown profile in '", copy, "' (known: riscv64-6.12, coldfire-6.12)");
-			return -1;
-		}
-		apply_profile(c, p);
-	} else if (eq(item, klen, "page-size")) {
-		size_t ps = parse_size(v, vlen);
-		if (!ps || (ps & (ps - 1)))
-			goto bad_value;
-		if (ps > NM_PAGE_SIZE_MAX) {
-			set_err(err, errlen, "bad value in '", copy, "': page-size is at most 1M");
-			return -1;
-		}
-		c->page_size = ps;
-	} else if (eq(item, klen, "max-order")) {
-		if (parse_uint(v, vlen, 20, &c->max_order) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "trim")) {
-		if (parse_uint(v, vlen, UINT32_MAX, &c->trim) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "uninit")) {
-		if (parse_bool(v, vlen, &c->uninit) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "shared-tmpfs")) {
-		if (eq(v, vlen, "truncated"))
-			c->contig = NM_CONTIG_TRUNCATED;
-		else if (eq(v, vlen, "always"))
-			c->contig = NM_CONTIG_ALWAYS;
-		else if (eq(v, vlen, "never"))
-			c->contig = NM_CONTIG_NEVER;
-		else
-			goto bad_value;
-	} else if (eq(item, klen, "proc-maps")) {
-		if (eq(v, vlen, "device"))
-			c->proc_maps = true;
-		else if (eq(v, vlen, "host"))
-			c->proc_maps = false;
-		else
-			goto bad_value;
-	} else if (eq(item, klen, "xip")) {
-		if (parse_bool(v, vlen, &c->xip) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "fork-errno")) {
-		if (eq(v, vlen, "ENOSYS"))
-			c->fork_errno = ENOSYS;
-		else if (eq(v, vlen, "EINVAL"))
-			c->fork_errno = EINVAL;
-		else
-			goto bad_value;
-	} else if (eq(item, klen, "log") || eq(item, klen, "suppressions") || eq(item, klen, "skip")) {
-		char *dst = item[0] == 'l' ? c->log_path : item[1] == 'u' ? c->suppressions : NULL;
-		if (!dst) {
-			if (c->nskip == NM_SKIP_MAX) {
-				set_err(err, errlen, "too many skip= options (at most 8)", "", "");
-				return -1;
-			}
-			dst = c->skip[c->nskip++];
-		}
-		if (!vlen || vlen >= NM_OPT_PATH_MAX)
-			goto bad_value;
-		memcpy(dst, v, vlen);
-		dst[vlen] = 0;
-	} else if (eq(item, klen, "mem-summary")) {
-		if (parse_bool(v, vlen, &c->mem_summary) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "quiet")) {
-		if (parse_bool(v, vlen, &c->quiet) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "main-pid")) {
-		long pid = 0;
-		for (size_t i = 0; i < vlen && pid <= 0x7fffffff; i++)
-			pid = v[i] >= '0' && v[i] <= '9' ? pid * 10 + (v[i] - '0') : 0x80000000L;
-		if (!vlen || pid <= 0 || pid > 0x7fffffff)
-			goto bad_value;
-		c->main_pid = pid;
-	} else if (eq(item, klen, "log-announce")) {
-		if (parse_bool(v, vlen, &c->log_announce) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "gen-suppressions")) {
-		if (parse_bool(v, vlen, &c->gen_suppressions) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "trace-children")) {
-		if (parse_bool(v, vlen, &c->trace_children) < 0)
-			goto bad_value;
-	} else if (eq(item, klen, "heap")) {
-		if (!(eq(v, vlen, "fast") || eq(v, vlen, "simple") || eq(v, vlen, "uclibc") || eq(v, vlen, "host")))
-			goto bad_value;
-		memcpy(c->heap, v, vlen);
-		c->heap[vlen] = 0;
-	} else {
+	const struct nm_option *o = nm_option_find(item, klen);
+	if (!o) {
 		copy[klen] = 0;
 		set_err(err, errlen, "unknown option '", copy, "'");
 		return -1;
 	}
-	return 0;
-bad_value:
-	set_err(err, errlen, "bad value in '", copy, "'");
-	return -1;
+	int r = set_option(c, o, eqs + 1, len - klen - 1, copy, err, errlen);
+	if (r > 0)
+		set_err(err, errlen, "bad value in '", copy, "'");
+	return r ? -1 : 0;
 }
 
 int nm_config_parse(struct nm_config *c, const char *opts, char *err, size_t errlen)

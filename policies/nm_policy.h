@@ -106,6 +106,37 @@ struct nm_profile {
 extern const struct nm_profile nm_profiles[];
 const struct nm_profile *nm_profile_find(const char *name);
 
+/* How an option's value is read (options.def). */
+enum nm_opt_kind {
+	NM_OPT_BOOL,         /* yes|no (also 1/0, on/off, true/false) */
+	NM_OPT_SIZE,         /* bytes: 4096, 8K, 64M, 1G (KiB/MiB spellings too) */
+	NM_OPT_ORDER,        /* a block order, 0..20 */
+	NM_OPT_COUNT,        /* an unsigned number */
+	NM_OPT_PID,          /* a process id */
+	NM_OPT_PATH,         /* a path, the later one wins */
+	NM_OPT_PATHS,        /* a path, repeatable (skip=) */
+	NM_OPT_MODE,         /* strict|report */
+	NM_OPT_RULE,         /* ID=strict|report|off, ID "all" */
+	NM_OPT_PROFILE,      /* a profile's name: sets the device parameters */
+	NM_OPT_PAGE_SIZE,    /* a power of 2 up to NM_PAGE_SIZE_MAX */
+	NM_OPT_SHARED_TMPFS, /* truncated|always|never */
+	NM_OPT_PROC_MAPS,    /* device|host */
+	NM_OPT_FORK_ERRNO,   /* ENOSYS|EINVAL */
+	NM_OPT_HEAP,         /* fast|simple|uclibc|host */
+};
+
+/* One option, from options.def. */
+struct nm_option {
+	const char *key;
+	enum nm_opt_kind kind;
+	size_t offset;    /* of its field in struct nm_config */
+	const char *arg;  /* shape of its value in --help; "-": set by nommu-run, not a flag */
+	const char *help; /* '\n' between lines */
+};
+extern const struct nm_option nm_options[];
+extern const unsigned nm_option_count;
+const struct nm_option *nm_option_find(const char *key, size_t len);
+
 /* Defaults (profile riscv64-6.12, strict, 64 MiB). */
 void nm_config_defaults(struct nm_config *c);
 

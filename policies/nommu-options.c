@@ -5,8 +5,12 @@
  * half-started run (and so the launcher itself starts no other tool).
  *
  *   nommu-options --check "mode=report:mem=32M"   exit 0, or a message and exit 2
+ *   nommu-options --check-flags ITEMS             the same, for nommu-run's own flags: the
+ *       options nommu-run sets itself (main-pid...) are refused
  *   nommu-options --get KEY OPTIONS               the value of KEY the preload would use
  *       (later items win; empty line if unset; skip: one line per program glob)
+ *   nommu-options --list-options                  the options, for nommu-run --help
+ *       (all from options.def)
  *   nommu-options --elf PROGRAM                   prints one line, exit 0:
  *       dynamic | static | not-elf | foreign CLASS MACHINE OWN_CLASS OWN_MACHINE
  *   nommu-options --list-rules
@@ -14,6 +18,7 @@
  */
 #include "nm_policy.h"
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,9 +41,54 @@ static int check(const char *opts)
 	return parse(opts, &c);
 }
 
-static const char *yes_no(bool b)
+/* The value of option o in c, as NOMMU_OPTIONS would spell it (PATHS: one a line). */
+static void show(const struct nm_config *c, const struct nm_option *o)
 {
-	return b ? "yes" : "no";
+	const void *field = (const char *)c + o->offset;
+	switch (o->kind) {
+	case NM_OPT_BOOL:
+		printf("%s\n", *(const bool *)field ? "yes" : "no");
+		break;
+	case NM_OPT_SIZE:
+	case NM_OPT_PAGE_SIZE:
+		printf("%zu\n", *(const size_t *)field);
+		break;
+	case NM_OPT_ORDER:
+	case NM_OPT_COUNT:
+		printf("%u\n", *(const unsigned *)field);
+		break;
+	case NM_OPT_PID:
+		printf("%ld\n", *(const long *)field);
+		break;
+	case NM_OPT_PATH:
+	case NM_OPT_PROFILE:
+	case NM_OPT_HEAP:
+		printf("%s\n", (const char *)field);
+		break;
+	case NM_OPT_PATHS:
+		for (unsigned i = 0; i < c->nskip; i++)
+			printf("%s\n", c->skip[i]);
+		break;
+	case NM_OPT_MODE:
+		printf("%s\n", c->mode == NM_MODE_STRICT ? "strict" : "report");
+		break;
+	case NM_OPT_SHARED_TMPFS:
+		printf("%s\n",
+		       c->contig == NM_CONTIG_ALWAYS          ? "always"
+			       : c->contig == NM_CONTIG_NEVER ? "never"
+							      : "truncated");
+		break;
+	case NM_OPT_PROC_MAPS:
+		printf("%s\n", c->proc_maps ? "device" : "host");
+		break;
+	case NM_OPT_FORK_ERRNO:
+		printf("%s\n", c->fork_errno == EINVAL ? "EINVAL" : "ENOSYS");
+		break;
+	case NM_OPT_RULE:
+		for (int r = 0; r < NM_RULE_COUNT; r++)
+			printf("%s=%s\n", nm_rules[r].id, nm_action_name((enum nm_action)c->action[r]));
+		break;
+	}
 }
 
 /*
@@ -48,50 +98,55 @@ static const char *yes_no(bool b)
 static int get(const char *key, const char *opts)
 {
 	struct nm_config c;
-	if (parse(opts, &c))
-		return 2;
-	if (!strcmp(key, "log"))
-		printf("%s\n", c.log_path);
-	else if (!strcmp(key, "suppressions"))
-		printf("%s\n", c.suppressions);
-	else if (!strcmp(key, "skip"))
-		for (unsigned i = 0; i < c.nskip; i++)
-			printf("%s\n", c.skip[i]);
-	else if (!strcmp(key, "mode"))
-		printf("%s\n", c.mode == NM_MODE_STRICT ? "strict" : "report");
-	else if (!strcmp(key, "profile"))
-		printf("%s\n", c.profile);
-	else if (!strcmp(key, "heap"))
-		printf("%s\n", c.heap);
-	else if (!strcmp(key, "mem"))
-		printf("%zu\n", c.ram_size);
-	else if (!strcmp(key, "page-size"))
-		printf("%zu\n", c.page_size);
-	else if (!strcmp(key, "max-order"))
-		printf("%u\n", c.max_order);
-	else if (!strcmp(key, "trim"))
-		printf("%u\n", c.trim);
-	else if (!strcmp(key, "main-pid"))
-		printf("%ld\n", c.main_pid);
-	else if (!strcmp(key, "quiet"))
-		printf("%s\n", yes_no(c.quiet));
-	else if (!strcmp(key, "log-announce"))
-		printf("%s\n", yes_no(c.log_announce));
-	else if (!strcmp(key, "mem-summary"))
-		printf("%s\n", yes_no(c.mem_summary));
-	else if (!strcmp(key, "gen-suppressions"))
-		printf("%s\n", yes_no(c.gen_suppressions));
-	else if (!strcmp(key, "trace-children"))
-		printf("%s\n", yes_no(c.trace_children));
-	else if (!strcmp(key, "uninit"))
-		printf("%s\n", yes_no(c.uninit));
-	else if (!strcmp(key, "xip"))
-		printf("%s\n", yes_no(c.xip));
-	else {
+	const struct nm_option *o = nm_option_find(key, strlen(key));
+	if (!o) {
 		fprintf(stderr, "nommu-options: --get: unknown key '%s'\n", key);
 		return 2;
 	}
+	if (parse(opts, &c))
+		return 2;
+	show(&c, o);
 	return 0;
+}
+
+/*
+ * nommu-run's flags: the items that came from its command line are checked like any
+ * NOMMU_OPTIONS, and none may be one of the options nommu-run sets itself (arg "-").
+ */
+static int check_flags(const char *items)
+{
+	for (const char *p = items; *p;) {
+		size_t len = strcspn(p, ":"), klen = strcspn(p, "=:");
+		const struct nm_option *o = nm_option_find(p, klen);
+		if (o && !strcmp(o->arg, "-")) {
+			fprintf(stderr, "nommu: unknown option '%.*s'\n", (int)klen, p);
+			return 2;
+		}
+		p += len + (p[len] == ':');
+	}
+	return check(items);
+}
+
+/* The options for nommu-run --help: "  --KEY=ARG   help", the help's lines aligned. */
+static void list_options(void)
+{
+	for (unsigned i = 0; i < nm_option_count; i++) {
+		const struct nm_option *o = &nm_options[i];
+		if (!strcmp(o->arg, "-"))
+			continue;
+		int n = printf("  --%s=%s", o->key, o->arg);
+		const char *h = o->help;
+		if (n >= 25) {
+			printf("\n");
+			n = 0;
+		}
+		while (*h) {
+			size_t len = strcspn(h, "\n");
+			printf("%*s%.*s\n", 25 - n, "", (int)len, h);
+			n = 0;
+			h += len + (h[len] == '\n');
+		}
+	}
 }
 
 /* An ELF file's class, machine, and whether a program header is PT_INTERP (the
@@ -172,6 +227,12 @@ int main(int argc, char **argv)
 		return check(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "--get") == 0)
 		return get(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "--check-flags") == 0)
+		return check_flags(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "--list-options") == 0) {
+		list_options();
+		return 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "--elf") == 0)
 		return elf_verdict(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "--list-rules") == 0) {
@@ -183,7 +244,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr,
-		"usage: nommu-options --check OPTIONS | --get KEY OPTIONS | --elf PROGRAM | --list-rules | "
-		"--list-profiles\n");
+		"usage: nommu-options --check OPTIONS | --check-flags ITEMS | --get KEY OPTIONS | --elf PROGRAM | "
+		"--list-options | --list-rules | --list-profiles\n");
 	return 2;
 }
