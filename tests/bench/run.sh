@@ -80,5 +80,5 @@ read -r mt _ < <(measure "${nommu[@]}" /bin/true)
 read -r lt _ < <(measure "$repo/bin/nommu-run" -- /bin/true)
 row "start: /bin/true" "$nt" "$mt" "$(ratio "$nt" "$mt")" "" ""
 row "start: nommu-run /bin/true" "$nt" "$lt" "$(ratio "$nt" "$lt")" "" ""
-run_program "gcc -O2 -c" gcc -O2 -c -I"$repo/core" -I"$repo/policies" -D_GNU_SOURCE -o "$tmp/unit.o" "$tmp/unit.c"
+run_program "gcc -O2 -c" gcc -O2 -c -I"$repo/core" -I"$repo/core/engine" -I"$repo/core/heap" -I"$repo/core/report" -I"$repo/policies" -D_GNU_SOURCE -o "$tmp/unit.o" "$tmp/unit.c"
 echo "ratio = nommu / native: LD_PRELOAD=libnommu.so NOMMU_OPTIONS=mode=report:mem=1G, best of 3"
