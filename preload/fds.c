@@ -121,15 +121,22 @@ EXPORT void closefrom(int lowfd)
 		nm_real.closefrom(lowfd);
 }
 
-EXPORT int dup2(int oldfd, int newfd)
+/* Before the program's dup2/dup3: false (EBADF, as natively) when oldfd is not the
+ * program's to copy; newfd, if it is nommu's, is moved out of the way first. */
+static bool make_way(int oldfd, int newfd)
 {
 	struct nm_engine *e = nm_preload_engine_ready();
-	if (e) {
-		if (nm_engine_fd_is_own(e, oldfd))
-			return bad_fd();
-		if (nm_engine_fd_is_own(e, newfd))
-			nm_engine_fd_vacate(e, newfd);
-	}
+	if ((e && nm_engine_fd_is_own(e, oldfd)) || is_tool_fd(oldfd))
+		return false;
+	if (e && nm_engine_fd_is_own(e, newfd))
+		nm_engine_fd_vacate(e, newfd);
+	return true;
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+	if (!make_way(oldfd, newfd))
+		return bad_fd();
 	if (nm_real.dup2)
 		return nm_real.dup2(oldfd, newfd);
 	return (int)syscall(SYS_dup2, oldfd, newfd);
@@ -137,13 +144,8 @@ EXPORT int dup2(int oldfd, int newfd)
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	struct nm_engine *e = nm_preload_engine_ready();
-	if (e) {
-		if (nm_engine_fd_is_own(e, oldfd))
-			return bad_fd();
-		if (nm_engine_fd_is_own(e, newfd))
-			nm_engine_fd_vacate(e, newfd);
-	}
+	if (!make_way(oldfd, newfd))
+		return bad_fd();
 	if (nm_real.dup3)
 		return nm_real.dup3(oldfd, newfd, flags);
 	return (int)syscall(SYS_dup3, oldfd, newfd, flags);
