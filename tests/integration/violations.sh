@@ -3,12 +3,11 @@
 # the backtrace reaching the function that made it, dedup counts, suppressions, the CI
 # exit code, and a clean program giving exit 0 and no log records.
 set -uo pipefail
-repo=$1 build=$2
-run=$repo/bin/nommu-run prog=$build/tests/integration/nommu_violations
-tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/harness.sh
+source "$(dirname "$0")/../harness.sh" "$@"
+run=$t_run prog=$t_build/tests/integration/nommu_violations tmp=$t_tmp build=$t_build
 py=python3
 [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
-fail=0 pass=0
 
 # check MODE RULE FUNCTION [COUNT] [extra program args...]
 #   NR_MODE=report: run in report mode; GIVEN: the answer the record must say was given
@@ -42,8 +41,8 @@ summ = [r for r in recs if r["type"] == "summary"]
 got = [c["count"] for s in summ for c in s["counts"] if c["rule"] == rule]
 if got != [count]: die(f"summary count {got}, wanted [{count}]")
 PY
-	then echo "PASS $mode ($nr_mode): $rule in $fn, counted $count"; pass=$((pass + 1))
-	else echo "FAIL $mode ($rule)"; sed 's/^/    /' "$tmp/err" | head -20; fail=$((fail + 1)); fi
+	then t_pass "$mode ($nr_mode): $rule in $fn, counted $count"
+	else t_fail "$mode ($rule)" "$tmp/err"; fi
 }
 
 check fixed mmap-fixed make_fixed_map 1
@@ -69,21 +68,20 @@ cat >"$tmp/sup" <<'SUP'
 SUP
 "$run" --error-exitcode=3 --suppressions="$tmp/sup" -- "$prog" loop 2>"$tmp/err"
 st=$?
-if [[ $st == 0 ]] && ! grep -q . "$tmp/err"; then echo "PASS suppressed: exit 0, nothing on stderr"; pass=$((pass + 1))
-else echo "FAIL suppression: exit $st"; cat "$tmp/err"; fail=$((fail + 1)); fi
+if [[ $st == 0 ]] && ! grep -q . "$tmp/err"; then t_pass "suppressed: exit 0, nothing on stderr"
+else t_fail "suppression: exit $st" "$tmp/err"; fi
 # without a log the summary on stderr counts them
 "$run" --suppressions="$tmp/sup" -- "$prog" loop 2>"$tmp/err"
 st=$?
-if [[ $st == 0 ]] && grep -q "1000 suppressed" "$tmp/err"; then echo "PASS suppressed: counted on stderr"; pass=$((pass + 1))
-else echo "FAIL suppression on stderr: exit $st"; cat "$tmp/err"; fail=$((fail + 1)); fi
+if [[ $st == 0 ]] && grep -q "1000 suppressed" "$tmp/err"; then t_pass "suppressed: counted on stderr"
+else t_fail "suppression on stderr: exit $st" "$tmp/err"; fi
 
 # a clean program: exit 0, nothing on stderr, no violation records
 rm -f "$tmp"/*.jsonl
 "$run" --error-exitcode=3 --log="$tmp/%n-%p.jsonl" -- "$prog" clean 2>"$tmp/err"
 st=$?
 if [[ $st == 0 ]] && ! grep -q '"type":"violation"' "$tmp"/*.jsonl && ! grep -qE '^nommu: [a-z-]+: ' "$tmp/err"; then
-	echo "PASS clean: exit 0, no violations"; pass=$((pass + 1))
-else echo "FAIL clean: exit $st"; cat "$tmp/err"; fail=$((fail + 1)); fi
+	t_pass "clean: exit 0, no violations"
+else t_fail "clean: exit $st" "$tmp/err"; fi
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+t_done

@@ -5,10 +5,9 @@
 # the MAP_FIXED violation must be in the log after the program closed or took over
 # descriptors, and the gate must say 3.
 set -uo pipefail
-repo=$1 build=$2
-run=$repo/bin/nommu-run prog=$build/tests/robustness/descriptors
-tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
+# shellcheck source=tests/harness.sh
+source "$(dirname "$0")/../harness.sh" "$@"
+run=$t_run prog=$t_build/tests/robustness/descriptors tmp=$t_tmp
 
 # case NAME [ULIMIT-ARGS] -- ARGS...: same output natively and under nommu, one violation logged
 case_() {
@@ -37,11 +36,7 @@ case_() {
 	if [[ -z $why ]] && ! grep -h '"type":"violation"' "$tmp"/logs/*.jsonl 2>/dev/null | grep -q '"rule":"mmap-fixed"'; then
 		why="no mmap-fixed violation in the log"
 	fi
-	if [[ -z $why ]]; then
-		echo "PASS $name"; pass=$((pass + 1))
-	else
-		echo "FAIL $name: $why"; fail=$((fail + 1))
-	fi
+	if [[ -z $why ]]; then t_pass "$name"; else t_fail "$name: $why"; fi
 }
 
 # the only violations are the program's: one context, MAP_FIXED in main's threads
@@ -49,11 +44,10 @@ only_programs_contexts() {
 	local n
 	n=$(grep -h '"type":"violation"' "$tmp"/logs/*.jsonl | grep -c .)
 	if [[ $n == 1 ]] && ! grep -q 'libunwind' "$tmp"/logs/*.jsonl; then
-		echo "PASS threads: only the program's violation"; pass=$((pass + 1))
+		t_pass "threads: only the program's violation"
 	else
-		echo "FAIL threads: $n violation records (nommu's own calls reported?)"
-		grep -h '"type":"violation"' "$tmp"/logs/*.jsonl | cut -c1-200
-		fail=$((fail + 1))
+		grep -h '"type":"violation"' "$tmp"/logs/*.jsonl | cut -c1-200 >"$tmp/records"
+		t_fail "threads: $n violation records (nommu's own calls reported?)" "$tmp/records"
 	fi
 }
 
@@ -69,5 +63,4 @@ case_ open-many-soft-64 -S -n 64 -- open-many
 case_ close-loop-ulimit-64 -n 64 -- close-loop
 case_ threads -- threads && only_programs_contexts
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+t_done

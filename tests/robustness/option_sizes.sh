@@ -6,21 +6,21 @@
 set -uo pipefail
 # shellcheck source=tests/robustness/harness.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness.sh" "$@"
-options=$rb_build/nommu-options
-[[ -x $rb_victim && -x $options ]] || rb_skip "build $rb_victim and $options first"
+options=$t_build/nommu-options
+[[ -x $rb_victim && -x $options ]] || t_skip "build $rb_victim and $options first"
 
 # refused LABEL WORD FLAG...: nommu-run refuses FLAG... with exit 2 and one line naming WORD
 refused() {
 	local label=$1 word=$2
 	shift 2
-	rm -f -- "$rb_tmp/ran"
-	"$rb_run" "$@" -- "$rb_victim" mark "$rb_tmp/ran" >"$rb_tmp/out" 2>"$rb_tmp/err"
+	rm -f -- "$t_tmp/ran"
+	"$t_run" "$@" -- "$rb_victim" mark "$t_tmp/ran" >"$t_tmp/out" 2>"$t_tmp/err"
 	local st=$? lines
-	lines=$(wc -l <"$rb_tmp/err")
-	if [[ $st == 2 && $lines == 1 && ! -e $rb_tmp/ran ]] && grep -q -- "$word" "$rb_tmp/err"; then
-		rb_pass "$label: refused ($(cat "$rb_tmp/err"))"
+	lines=$(wc -l <"$t_tmp/err")
+	if [[ $st == 2 && $lines == 1 && ! -e $t_tmp/ran ]] && grep -q -- "$word" "$t_tmp/err"; then
+		t_pass "$label: refused ($(cat "$t_tmp/err"))"
 	else
-		rb_fail "$label: exit $st, $lines lines on stderr, program ran: $([[ -e $rb_tmp/ran ]] && echo yes || echo no)" "$rb_tmp/err"
+		t_fail "$label: exit $st, $lines lines on stderr, program ran: $([[ -e $t_tmp/ran ]] && echo yes || echo no)" "$t_tmp/err"
 	fi
 }
 
@@ -41,21 +41,21 @@ refused "max-order wrapping to 21" "max-order" --max-order=4294967317
 refused "max-order=21" "max-order" --max-order=21
 
 # the preload checks the same options itself when started without the launcher
-rm -f -- "$rb_tmp/ran"
-LD_PRELOAD=$rb_build/libnommu.so NOMMU_OPTIONS=mem=16385G "$rb_victim" mark "$rb_tmp/ran" 2>"$rb_tmp/err"
+rm -f -- "$t_tmp/ran"
+LD_PRELOAD=$t_build/libnommu.so NOMMU_OPTIONS=mem=16385G "$rb_victim" mark "$t_tmp/ran" 2>"$t_tmp/err"
 st=$?
-if [[ $st == 2 && ! -e $rb_tmp/ran ]] && grep -q "too large" "$rb_tmp/err"; then
-	rb_pass "preload alone: mem=16385G refused before main"
+if [[ $st == 2 && ! -e $t_tmp/ran ]] && grep -q "too large" "$t_tmp/err"; then
+	t_pass "preload alone: mem=16385G refused before main"
 else
-	rb_fail "preload alone: mem=16385G gave exit $st, program ran: $([[ -e $rb_tmp/ran ]] && echo yes || echo no)" "$rb_tmp/err"
+	t_fail "preload alone: mem=16385G gave exit $st, program ran: $([[ -e $t_tmp/ran ]] && echo yes || echo no)" "$t_tmp/err"
 fi
 
 # options only the preload's environment sets
 for opts in main-pid=99999999999999999999 main-pid=2147483648 trim=-1 mem=0 page-size=0; do
-	"$options" --check "$opts" 2>"$rb_tmp/err"
+	"$options" --check "$opts" 2>"$t_tmp/err"
 	st=$?
-	if [[ $st == 2 && $(wc -l <"$rb_tmp/err") == 1 ]]; then rb_pass "nommu-options --check $opts: refused"
-	else rb_fail "nommu-options --check $opts: exit $st" "$rb_tmp/err"; fi
+	if [[ $st == 2 && $(wc -l <"$t_tmp/err") == 1 ]]; then t_pass "nommu-options --check $opts: refused"
+	else t_fail "nommu-options --check $opts: exit $st" "$t_tmp/err"; fi
 done
 
 # what fits still runs, with the device the options describe (the log's summary says)
@@ -63,18 +63,18 @@ done
 fits() {
 	local label=$1 bytes=$2
 	shift 2
-	rm -f -- "$rb_tmp"/*.jsonl
-	"$rb_run" "$@" --log="$rb_tmp/fit-%p.jsonl" -- "$rb_victim" clean >/dev/null 2>"$rb_tmp/err"
+	rm -f -- "$t_tmp"/*.jsonl
+	"$t_run" "$@" --log="$t_tmp/fit-%p.jsonl" -- "$rb_victim" clean >/dev/null 2>"$t_tmp/err"
 	local st=$?
-	if [[ $st == 0 ]] && grep -hq "\"ram\":{\"total\":$bytes," "$rb_tmp"/*.jsonl; then
-		rb_pass "$label: runs with $bytes bytes of device RAM"
+	if [[ $st == 0 ]] && grep -hq "\"ram\":{\"total\":$bytes," "$t_tmp"/*.jsonl; then
+		t_pass "$label: runs with $bytes bytes of device RAM"
 	else
-		rb_fail "$label: exit $st, or not a device of $bytes bytes" "$rb_tmp/err"
-		grep -h '"summary"' "$rb_tmp"/*.jsonl 2>/dev/null | head -c 600
+		t_fail "$label: exit $st, or not a device of $bytes bytes" "$t_tmp/err"
+		grep -h '"summary"' "$t_tmp"/*.jsonl 2>/dev/null | head -c 600
 	fi
 }
 fits "mem=8G" 8589934592 --mem=8G
 fits "mem=1G of 64 KiB pages" 1073741824 --page-size=64K --mem=1G
 fits "trim with leading zeros" 67108864 --trim=0000000001 --max-order=0000010
 
-rb_done
+t_done

@@ -5,11 +5,11 @@
 set -uo pipefail
 # shellcheck source=tests/robustness/harness.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness.sh" "$@"
-[[ -x $rb_victim ]] || rb_skip "build $rb_victim first"
-command -v python3 >/dev/null 2>&1 || rb_skip "python3 is not installed"
+[[ -x $rb_victim ]] || t_skip "build $rb_victim first"
+command -v python3 >/dev/null 2>&1 || t_skip "python3 is not installed"
 rb_real_log
 
-rb_check "nommu-report survives mutated logs in every format" \
-	python3 "$rb_repo/tests/robustness/report_fuzz.py" fuzz "$rb_repo" "$rb_tmp/work" "$rb_log" \
-	"$rb_repo/tests/report/data/suppressed/nommu-prog-4000.jsonl"
-rb_done
+t_check "nommu-report survives mutated logs in every format" \
+	python3 "$t_repo/tests/robustness/report_fuzz.py" fuzz "$t_repo" "$t_tmp/work" "$rb_log" \
+	"$t_repo/tests/report/data/suppressed/nommu-prog-4000.jsonl"
+t_done

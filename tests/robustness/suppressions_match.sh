@@ -6,7 +6,7 @@
 set -uo pipefail
 # shellcheck source=tests/robustness/harness.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness.sh" "$@"
-[[ -x $rb_victim ]] || rb_skip "build $rb_victim first"
+[[ -x $rb_victim ]] || t_skip "build $rb_victim first"
 
 # gate LABEL WANT DEPTH ENTRY-LINES...: the victim's one violation (mmap-fixed from
 # violate(), under DEPTH + 1 frames of descend() and main) under an entry made of ENTRY-LINES;
@@ -18,14 +18,14 @@ gate() {
 		printf '{\n   case\n   rule: mmap-fixed\n'
 		for line in "$@"; do printf '   %s\n' "$line"; done
 		printf '}\n'
-	} >"$rb_tmp/case.supp"
+	} >"$t_tmp/case.supp"
 	local start=$SECONDS
-	rb_timed 20 "$rb_run" --error-exitcode=3 --suppressions="$rb_tmp/case.supp" -- "$rb_victim" deep "$depth" \
-		>/dev/null 2>"$rb_tmp/err"
+	t_timed 20 "$t_run" --error-exitcode=3 --suppressions="$t_tmp/case.supp" -- "$rb_victim" deep "$depth" \
+		>/dev/null 2>"$t_tmp/err"
 	local st=$?
-	if [[ $st == "$want" ]]; then rb_pass "$label: exit $st ($((SECONDS - start)) s)"
-	elif [[ $st == 124 || $st == 137 ]]; then rb_fail "$label: still matching after 20 s (killed)"
-	else rb_fail "$label: exit $st, wanted $want" "$rb_tmp/err"; fi
+	if [[ $st == "$want" ]]; then t_pass "$label: exit $st ($((SECONDS - start)) s)"
+	elif [[ $st == 124 || $st == 137 ]]; then t_fail "$label: still matching after 20 s (killed)"
+	else t_fail "$label: exit $st, wanted $want" "$t_tmp/err"; fi
 }
 
 # repeat N WORD: N words
@@ -64,4 +64,4 @@ gate "violate then 7 descend (there are 6)" 3 5 "fun: violate" "${descend7[@]}" 
 gate "more frame lines than frames" 3 5 "fun: violate" "${any40[@]}"
 gate "obj: of another module" 3 5 "obj: */libnothing.so*"
 
-rb_done
+t_done
