@@ -21,4 +21,18 @@ static inline size_t nm_utoa(char *out, unsigned long v)
 	return k;
 }
 
+/* a, b and c one after the other into dst of n bytes, cut to fit, always terminated
+ * (messages built without snprintf) */
+static inline void nm_strlcpy3(char *dst, size_t n, const char *a, const char *b, const char *c)
+{
+	size_t k = 0;
+	const char *parts[3] = { a, b, c };
+	if (!n)
+		return;
+	for (int i = 0; i < 3; i++)
+		for (const char *s = parts[i]; s && *s && k + 1 < n; s++)
+			dst[k++] = *s;
+	dst[k] = 0;
+}
+
 #endif

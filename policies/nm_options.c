@@ -3,6 +3,7 @@
  * Runs inside the preload before main, so: no malloc, no stdio, fixed buffers.
  */
 #include "nm_policy.h"
+#include "nm_text.h"
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -10,18 +11,6 @@
 
 #define DEFAULT_PROFILE "riscv64-6.12"
 #define DEFAULT_RAM (64u << 20)
-
-static void set_err(char *err, size_t n, const char *a, const char *b, const char *c)
-{
-	size_t k = 0;
-	const char *parts[3] = { a, b, c };
-	if (!n)
-		return;
-	for (int i = 0; i < 3; i++)
-		for (const char *s = parts[i]; s && *s && k + 1 < n; s++)
-			err[k++] = *s;
-	err[k] = 0;
-}
 
 static void apply_profile(struct nm_config *c, const struct nm_profile *p)
 {
@@ -172,20 +161,20 @@ static int set_rule(struct nm_config *c, const char *v, size_t vlen, const char 
 	const char *eq2 = memchr(v, '=', vlen);
 	enum nm_action a;
 	if (!eq2 || parse_action(eq2 + 1, vlen - (size_t)(eq2 - v) - 1, &a) < 0) {
-		set_err(err, errlen, "bad rule option '", item, "': expected rule=ID=strict|report|off");
+		nm_strlcpy3(err, errlen, "bad rule option '", item, "': expected rule=ID=strict|report|off");
 		return -1;
 	}
 	char id[64];
 	size_t idlen = (size_t)(eq2 - v);
 	if (idlen >= sizeof(id)) {
-		set_err(err, errlen, "bad value in '", item, "'");
+		nm_strlcpy3(err, errlen, "bad value in '", item, "'");
 		return -1;
 	}
 	memcpy(id, v, idlen);
 	id[idlen] = 0;
 	int only = strcmp(id, "all") == 0 ? -1 : nm_rule_find(id);
 	if (only < 0 && strcmp(id, "all") != 0) {
-		set_err(err, errlen, "unknown rule '", id, "' (nommu-run --list-rules lists them)");
+		nm_strlcpy3(err, errlen, "unknown rule '", id, "' (nommu-run --list-rules lists them)");
 		return -1;
 	}
 	for (int r = 0; r < NM_RULE_COUNT; r++) {
@@ -226,7 +215,7 @@ static int set_option(struct nm_config *c, const struct nm_option *o, const char
 	}
 	case NM_OPT_PATHS:
 		if (c->nskip == NM_SKIP_MAX) {
-			set_err(err, errlen, "too many skip= options (at most 8)", "", "");
+			nm_strlcpy3(err, errlen, "too many skip= options (at most 8)", "", "");
 			return -1;
 		}
 		field = c->skip[c->nskip++];
@@ -253,7 +242,8 @@ static int set_option(struct nm_config *c, const struct nm_option *o, const char
 			p = nm_profile_find(name);
 		}
 		if (!p) {
-			set_err(err, errlen, "unknown profile in '", item, "' (known: riscv64-6.12, coldfire-6.12)");
+			nm_strlcpy3(err, errlen, "unknown profile in '", item,
+				    "' (known: riscv64-6.12, coldfire-6.12)");
 			return -1;
 		}
 		apply_profile(c, p);
@@ -264,7 +254,7 @@ static int set_option(struct nm_config *c, const struct nm_option *o, const char
 		if (!ps || (ps & (ps - 1)))
 			return 1;
 		if (ps > NM_PAGE_SIZE_MAX) {
-			set_err(err, errlen, "bad value in '", item, "': page-size is at most 1M");
+			nm_strlcpy3(err, errlen, "bad value in '", item, "': page-size is at most 1M");
 			return -1;
 		}
 		c->page_size = ps;
@@ -303,25 +293,25 @@ static int parse_item(struct nm_config *c, const char *item, size_t len, char *e
 	char copy[NM_OPT_PATH_MAX + 32];
 	const char *eqs = memchr(item, '=', len);
 	if (len >= sizeof(copy)) {
-		set_err(err, errlen, "option too long: ", "", "");
+		nm_strlcpy3(err, errlen, "option too long: ", "", "");
 		return -1;
 	}
 	memcpy(copy, item, len);
 	copy[len] = 0;
 	if (!eqs) {
-		set_err(err, errlen, "option '", copy, "' needs a value (key=value)");
+		nm_strlcpy3(err, errlen, "option '", copy, "' needs a value (key=value)");
 		return -1;
 	}
 	size_t klen = (size_t)(eqs - item);
 	const struct nm_option *o = nm_option_find(item, klen);
 	if (!o) {
 		copy[klen] = 0;
-		set_err(err, errlen, "unknown option '", copy, "'");
+		nm_strlcpy3(err, errlen, "unknown option '", copy, "'");
 		return -1;
 	}
 	int r = set_option(c, o, eqs + 1, len - klen - 1, copy, err, errlen);
 	if (r > 0)
-		set_err(err, errlen, "bad value in '", copy, "'");
+		nm_strlcpy3(err, errlen, "bad value in '", copy, "'");
 	return r ? -1 : 0;
 }
 
@@ -360,11 +350,11 @@ int nm_config_finish(struct nm_config *c, char *err, size_t errlen)
 {
 	long host_page = sysconf(_SC_PAGESIZE);
 	if (host_page > 0 && c->page_size < (size_t)host_page) {
-		set_err(err, errlen, "page-size must be at least the host's page size", "", "");
+		nm_strlcpy3(err, errlen, "page-size must be at least the host's page size", "", "");
 		return -1;
 	}
 	if (c->ram_size < c->page_size * 16) {
-		set_err(err, errlen, "mem is too small (at least 16 pages)", "", "");
+		nm_strlcpy3(err, errlen, "mem is too small (at least 16 pages)", "", "");
 		return -1;
 	}
 	if (c->ram_size / c->page_size > NM_RAM_MAX_PAGES) {
@@ -373,10 +363,10 @@ int nm_config_finish(struct nm_config *c, char *err, size_t errlen)
 		decimal(pages, NM_RAM_MAX_PAGES);
 		decimal(kib, c->page_size >> 10);
 		decimal(tib, (uint64_t)(NM_RAM_MAX_PAGES * c->page_size) >> 40);
-		set_err(tail, sizeof(tail), tib, " TiB with ", kib);
-		set_err(err, errlen, "mem is too large: at most ", pages, " device pages (");
+		nm_strlcpy3(tail, sizeof(tail), tib, " TiB with ", kib);
+		nm_strlcpy3(err, errlen, "mem is too large: at most ", pages, " device pages (");
 		size_t used = strlen(err);
-		set_err(err + used, errlen - used, tail, " KiB pages)", "");
+		nm_strlcpy3(err + used, errlen - used, tail, " KiB pages)", "");
 		return -1;
 	}
 	for (int r = 0; r < NM_RULE_COUNT; r++) {

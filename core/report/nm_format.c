@@ -372,14 +372,3 @@ void put_frame(struct nm_buf *b, const struct nm_frame *f)
 	if (f->function[0])
 		put(b, ")");
 }
-
-void nm_strlcpy3(char *dst, size_t n, const char *a, const char *b, const char *c)
-{
-	struct nm_buf x = { .p = dst, .cap = n };
-	if (!n)
-		return;
-	dst[0] = 0;
-	put(&x, a);
-	put(&x, b);
-	put(&x, c);
-}

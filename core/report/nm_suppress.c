@@ -21,6 +21,7 @@
 #include "nm_core.h"
 #include "nm_os.h"
 #include "nm_suppress.h"
+#include "nm_text.h"
 #include <errno.h>
 #include <string.h>
 

@@ -11,6 +11,5 @@ int nm_suppressions_load(const char *path, char *err, size_t errlen);
 const char *nm_suppression_match(const char *rule, const struct nm_frame *frames, int nframes);
 int nm_suppressions_count(void);
 bool nm_glob_match(const char *pat, const char *s);
-void nm_strlcpy3(char *dst, size_t n, const char *a, const char *b, const char *c);
 
 #endif
