@@ -1,18 +1,15 @@
-# nommu's own descriptors and calls stay out of the program's way (descriptors.sh)
-add_executable(nommu_descriptors ${CMAKE_SOURCE_DIR}/tests/robustness/descriptors.c)
-target_link_libraries(nommu_descriptors Threads::Threads)
-set_target_properties(nommu_descriptors PROPERTIES OUTPUT_NAME descriptors
-  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/robustness)
-add_test(NAME robustness.descriptors
-         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/robustness/descriptors.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
-set_tests_properties(robustness.descriptors PROPERTIES
-  ENVIRONMENT "NOMMU_BUILD_DIR=${CMAKE_BINARY_DIR}" TIMEOUT 300 LABELS robustness)
+# nommu's own side effects: its descriptors and calls stay out of the program's way
+# (descriptors.sh), and code in PROT_EXEC device RAM runs (jit.sh).  Each program is
+# built into tests/robustness/ of the build, where its script finds it.
+function(robustness_program target source)
+  add_executable(${target} ${CMAKE_SOURCE_DIR}/tests/robustness/${source})
+  get_filename_component(name ${source} NAME_WE)
+  set_target_properties(${target} PROPERTIES OUTPUT_NAME ${name}
+    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/robustness)
+endfunction()
 
-# code in PROT_EXEC device RAM runs (jit.sh)
-add_executable(nommu_jit ${CMAKE_SOURCE_DIR}/tests/robustness/jit.c)
-set_target_properties(nommu_jit PROPERTIES OUTPUT_NAME jit
-  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/robustness)
-add_test(NAME robustness.jit
-         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/robustness/jit.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
-set_tests_properties(robustness.jit PROPERTIES
-  ENVIRONMENT "NOMMU_BUILD_DIR=${CMAKE_BINARY_DIR}" TIMEOUT 120 LABELS robustness)
+robustness_program(nommu_descriptors descriptors.c)
+target_link_libraries(nommu_descriptors Threads::Threads)
+robustness_case(descriptors descriptors.sh 300)
+robustness_program(nommu_jit jit.c)
+robustness_case(jit jit.sh)

@@ -378,6 +378,15 @@ START_TEST(ftruncate_shrink_mapped)
 }
 END_TEST
 
+/* What an engine writing its reports to pipe p said (the write end is closed here). */
+static void read_reports(int p[2], char *buf, size_t cap)
+{
+	close(p[1]);
+	memset(buf, 0, cap);
+	ck_assert_int_gt(read(p[0], buf, cap - 1), 0);
+	close(p[0]);
+}
+
 /* The heap's events, as the engine reports them (heap_glue.h): the request and the RAM
  * figures that tell exhaustion from fragmentation; the device answer is ENOMEM. */
 START_TEST(malloc_no_memory)
@@ -387,11 +396,9 @@ START_TEST(malloc_no_memory)
 	struct nm_engine *e = engine_with("mem=1M", p[1]);
 	nm_heap_violation(e, NM_HEAP_NO_MEMORY, NULL, 3 << 20, &here);
 	ck_assert_uint_eq(count(e, NM_RULE_MALLOC_NO_MEMORY), 1);
-	close(p[1]);
-	char buf[4096] = { 0 };
-	ck_assert_int_gt(read(p[0], buf, sizeof(buf) - 1), 0);
+	char buf[4096];
+	read_reports(p, buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "nommu: malloc-no-memory: ") && strstr(buf, "= ENOMEM on the device"), "%s", buf);
-	close(p[0]);
 	nm_engine_destroy(e);
 }
 END_TEST
@@ -405,13 +412,11 @@ START_TEST(free_invalid)
 	nm_heap_violation(e, NM_HEAP_DOUBLE_FREE, (void *)0x1000, 0, &here);
 	nm_heap_violation(e, NM_HEAP_INVALID_FREE, (void *)0x2000, 0, &here);
 	ck_assert_uint_eq(count(e, NM_RULE_FREE_INVALID), 2);
-	close(p[1]);
-	char buf[8192] = { 0 };
-	ck_assert_int_gt(read(p[0], buf, sizeof(buf) - 1), 0);
+	char buf[8192];
+	read_reports(p, buf, sizeof(buf));
 	ck_assert_msg(strstr(buf,
 			     "nommu: free-invalid: free(4096): double free = heap corruption on the device [noted]"),
 		      "%s", buf);
-	close(p[0]);
 	nm_engine_destroy(e);
 }
 END_TEST
