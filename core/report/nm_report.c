@@ -4,7 +4,7 @@
  * nm_violation() runs inside the engine: it counts and queues the event for this
  * thread.  nm_report_flush() runs once the engine lock is released, still inside the
  * interposed call, so the stack is the program's: it captures the return addresses
- * (libunwind's unw_backtrace, only now, never on ordinary calls), and the same rule at
+ * (nm_unwind.h, only now, never on ordinary calls), and the same rule at
  * the same top frames is one context, written once in full (stderr and the JSON Lines
  * log) and then only counted.  Names are looked up with dladdr, which takes the
  * loader's lock, so that happens holding none of ours.
@@ -24,8 +24,8 @@
 #include "nm_suppress.h"
 #include "nm_symbols.h"
 #include "nm_format.h"
+#include "nm_unwind.h"
 #include <errno.h>
-#include <libunwind.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -440,7 +440,7 @@ static void write_count(struct nm_engine *e, const struct nm_context *c)
  * tool's own frames, before the program's call, come first).  Returns how many. */
 static int capture(const struct nm_pending_event *p, void **raw, int *first)
 {
-	int n = unw_backtrace(raw, NM_RAW_FRAMES), f = 0;
+	int n = nm_unwind_backtrace(raw, NM_RAW_FRAMES), f = 0;
 	for (int i = 0; i < n; i++)
 		if (raw[i] == p->caller) {
 			f = i;
